@@ -20,4 +20,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'seqlib' has no attribute {name!r}")
 
 
-__all__ = ["fast_mode", *_SUBMODULES]
+__all__ = ["fast_mode", "layers", "data", "decoding", "plotting"]

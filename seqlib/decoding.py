@@ -1,0 +1,182 @@
+"""Greedy and beam-search decoding for autoregressive models.
+
+Both decoders drive a model through a step function
+
+    step_fn(tokens, state) -> (log_probs, new_state)
+
+where ``tokens`` is an int32 array of shape (batch,) holding the previous token of each sequence,
+``state`` is the decoder state (an array, or a nested list/tuple/dict of arrays, each with a
+leading batch axis; ``None`` for stateless models) and ``log_probs`` has shape (batch, vocab).
+The decoders are written in NumPy, so any backend's model can sit behind ``step_fn``.
+"""
+
+import numpy as np
+
+
+def greedy_decode(step_fn, initial_state, bos_id, eos_id, max_length, pad_id=0, batch_size=None):
+    """Decodes by feeding back the most likely token at each step.
+
+    Returns an int32 array (batch, L), L <= max_length, that holds the generated tokens without
+    BOS. A sequence ends with its EOS token; positions after it hold ``pad_id``. Decoding stops
+    early once every sequence has produced EOS.
+    """
+    _check_positive("max_length", max_length)
+    batch = _batch_size(initial_state, batch_size)
+    tokens = np.full(batch, bos_id, np.int32)
+    finished = np.zeros(batch, bool)
+    state = initial_state
+    steps = []
+    for _ in range(max_length):
+        log_probs, state = step_fn(tokens, state)
+        log_probs = _as_log_probs(log_probs, batch)
+        tokens = np.where(finished, pad_id, log_probs.argmax(axis=-1)).astype(np.int32)
+        steps.append(tokens)
+        finished |= tokens == eos_id
+        if finished.all():
+            break
+    return np.stack(steps, axis=1)
+
+
+def beam_search(
+    step_fn,
+    initial_state,
+    bos_id,
+    eos_id,
+    max_length,
+    beam_width=4,
+    length_penalty=1.0,
+    batch_size=None,
+):
+    """Length-normalised beam search.
+
+    Each sequence keeps ``beam_width`` live hypotheses. At every step all one-token extensions
+    are scored by their total log-probability; going through the ``2 * beam_width`` best in
+    order, an extension ending in EOS becomes a finished hypothesis and any other refills the
+    beam until it holds ``beam_width`` hypotheses again. A sequence is done once it has
+    ``beam_width`` finished hypotheses or ``max_length`` steps were taken; live hypotheses left
+    at ``max_length`` count as finished. Hypotheses are ranked by the normalised score
+
+        score(y) = log p(y | x) / |y| ** length_penalty
+
+    where |y| counts the generated tokens including EOS (``length_penalty=0`` ranks by raw
+    log-probability, which favours short outputs; 1 divides by the length, Wu et al. 2016).
+
+    Returns, for each batch item, up to ``beam_width`` pairs ``(ids, score)`` best first, where
+    ``ids`` is an int32 array of generated tokens without BOS (ending in EOS when finished).
+    """
+    _check_positive("max_length", max_length)
+    _check_positive("beam_width", beam_width)
+    batch = _batch_size(initial_state, batch_size)
+    width = beam_width
+
+    # Beams are laid out item-major along the batch axis: row b * width + k is beam k of item b.
+    state = _map_arrays(lambda a: np.repeat(a, width, axis=0), initial_state)
+    tokens = np.full(batch * width, bos_id, np.int32)
+    scores = np.full((batch, width), -np.inf)
+    scores[:, 0] = 0.0  # one live beam at the start, so the beams do not all repeat it
+    sequences = np.zeros((batch, width, 0), np.int32)
+    finished = [[] for _ in range(batch)]
+    done = np.zeros(batch, bool)
+
+    for step in range(1, max_length + 1):
+        log_probs, state = step_fn(tokens, state)
+        log_probs = _as_log_probs(log_probs, batch * width)
+        vocab = log_probs.shape[1]
+        candidates = (scores.reshape(-1, 1) + log_probs).reshape(batch, width * vocab)
+        best = np.argsort(-candidates, axis=1, kind="stable")[:, : 2 * width]
+
+        parents = np.zeros((batch, width), np.int64)
+        next_tokens = np.full((batch, width), eos_id, np.int32)
+        next_scores = np.full((batch, width), -np.inf)
+        for b in np.flatnonzero(~done):
+            filled = 0
+            for flat in best[b]:
+                score = candidates[b, flat]
+                if filled == width or not np.isfinite(score):
+                    break
+                parent, token = divmod(int(flat), vocab)
+                if token == eos_id:
+                    ids = np.append(sequences[b, parent], np.int32(eos_id))
+                    finished[b].append((ids, _normalise(score, step, length_penalty)))
+                else:
+                    parents[b, filled], next_tokens[b, filled] = parent, token
+                    next_scores[b, filled] = score
+                    filled += 1
+            done[b] = len(finished[b]) >= width
+
+        rows = (np.arange(batch)[:, None] * width + parents).reshape(-1)
+        state = _gather_rows(state, rows)
+        sequences = np.concatenate(
+            [np.take_along_axis(sequences, parents[:, :, None], axis=1), next_tokens[:, :, None]],
+            axis=2,
+        )
+        scores = next_scores
+        tokens = next_tokens.reshape(-1)
+        if done.all():
+            break
+
+    results = []
+    for b in range(batch):
+        hypotheses = list(finished[b])
+        if not done[b]:
+            length = sequences.shape[2]
+            hypotheses += [
+                (sequences[b, k].copy(), _normalise(scores[b, k], length, length_penalty))
+                for k in range(width)
+                if np.isfinite(scores[b, k])
+            ]
+        hypotheses.sort(key=lambda pair: -pair[1])
+        results.append(hypotheses[:width])
+    return results
+
+
+def _normalise(log_prob, length, length_penalty):
+    return float(log_prob) / length**length_penalty
+
+
+def _check_positive(name, value):
+    if not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _as_log_probs(log_probs, rows):
+    log_probs = np.asarray(log_probs, dtype=np.float64)
+    if log_probs.ndim != 2 or log_probs.shape[0] != rows:
+        raise ValueError(
+            f"step_fn must return log-probabilities of shape (batch={rows}, vocab), "
+            f"got shape {log_probs.shape}"
+        )
+    return log_probs
+
+
+def _batch_size(state, batch_size):
+    leaves = []
+    _map_arrays(leaves.append, state)
+    if batch_size is not None:
+        _check_positive("batch_size", batch_size)
+        return batch_size
+    if not leaves:
+        raise ValueError("batch_size is required when initial_state holds no arrays")
+    sizes = {np.shape(leaf)[0] if np.ndim(leaf) else None for leaf in leaves}
+    if len(sizes) != 1 or None in sizes:
+        raise ValueError(
+            f"every array in initial_state needs the same leading batch axis, got sizes {sizes}"
+        )
+    return sizes.pop()
+
+
+def _gather_rows(state, rows):
+    return _map_arrays(lambda array: array[rows], state)
+
+
+def _map_arrays(fn, state):
+    """Applies ``fn`` to every array in a nested list/tuple/dict state."""
+    if state is None:
+        return None
+    if isinstance(state, dict):
+        return {key: _map_arrays(fn, value) for key, value in state.items()}
+    if isinstance(state, tuple) and hasattr(state, "_fields"):  # namedtuple
+        return type(state)(*(_map_arrays(fn, value) for value in state))
+    if isinstance(state, (list, tuple)):
+        return type(state)(_map_arrays(fn, value) for value in state)
+    return fn(np.asarray(state))
