@@ -1,0 +1,51 @@
+"""Offline datasets for seqcourse: NumPy generators and tensorflow-datasets builders.
+
+Everything is generated locally or read from files that ship with Python and scikit-learn;
+nothing is downloaded. The NumPy generators do not import TensorFlow; ``load`` imports
+tensorflow-datasets on first use.
+"""
+
+from seqlib.data.captions import DigitCaptions, digit_captions
+from seqlib.data.corpus import CharCorpus, char_corpus
+from seqlib.data.digits import sequential_digits
+from seqlib.data.loading import DATASETS, default_data_dir, load, vocabulary_from_info
+from seqlib.data.synthetic import (
+    TEMPORAL_ORDER_CLASSES,
+    TEMPORAL_ORDER_SYMBOLS,
+    adding_problem,
+    copy_task,
+    temporal_order,
+)
+from seqlib.data.translation import (
+    LANGUAGES,
+    NumberTranslation,
+    number_translation,
+    render_number,
+    tokenize_number,
+)
+from seqlib.data.vocab import SPECIAL_TOKENS, Vocabulary, pad_sequences
+
+__all__ = [
+    "DATASETS",
+    "LANGUAGES",
+    "SPECIAL_TOKENS",
+    "TEMPORAL_ORDER_CLASSES",
+    "TEMPORAL_ORDER_SYMBOLS",
+    "CharCorpus",
+    "DigitCaptions",
+    "NumberTranslation",
+    "Vocabulary",
+    "adding_problem",
+    "char_corpus",
+    "copy_task",
+    "default_data_dir",
+    "digit_captions",
+    "load",
+    "number_translation",
+    "pad_sequences",
+    "render_number",
+    "sequential_digits",
+    "temporal_order",
+    "tokenize_number",
+    "vocabulary_from_info",
+]
