@@ -31,6 +31,9 @@ test: lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest
 	KERAS_BACKEND=jax $(BIN)/python -m pytest tests/layers -q
 
+grade: $(STAMP)
+	$(BIN)/python -m autograder grade demo autograder/demo/submissions --out grades/demo -j 2 --timeout 10 --force
+
 release: $(STAMP)
 	$(BIN)/python -m autograder release
 

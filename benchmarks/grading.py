@@ -1,0 +1,52 @@
+"""Seconds per submission when grading a class with `python -m autograder grade -j N`.
+
+The class is built from the assignment's solution and its released student copy (full marks and
+zero, alternating), so every submission runs the whole test file. The time includes the trusted
+test collection that each batch pays once.
+
+    python benchmarks/grading.py [--assignment a1_rnn_numpy] [--students 20] [-j 2]
+"""
+
+import argparse
+import contextlib
+import io
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from autograder import cli, release
+from autograder.assignments import find_assignment
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="a1_rnn_numpy")
+    parser.add_argument("--students", type=int, default=20)
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    args = parser.parse_args()
+
+    assignment = find_assignment(args.assignment)
+    with tempfile.TemporaryDirectory() as workdir:
+        workdir = Path(workdir)
+        submissions = workdir / "submissions"
+        submissions.mkdir()
+        stub = workdir / "stub.ipynb"
+        release.release_notebook(assignment.solution, stub)
+        for index in range(args.students):
+            source = assignment.solution if index % 2 == 0 else stub
+            shutil.copy(source, submissions / f"student{index:02d}.ipynb")
+
+        printed = io.StringIO()
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(printed):
+            cli.main(["grade", args.assignment, str(submissions), "--out", str(workdir / "out"),
+                      "-j", str(args.jobs)])
+        elapsed = time.perf_counter() - start
+
+    print(f"{args.assignment}: {args.students} submissions with -j {args.jobs} in "
+          f"{elapsed:.1f} s = {elapsed / args.students:.2f} s per submission (target <= 6 s)")
+
+
+if __name__ == "__main__":
+    main()

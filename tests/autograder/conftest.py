@@ -1,0 +1,29 @@
+"""Helpers for the autograder's tests: variants of the toy assignment's notebook."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+TOY_SOLUTION = Path(__file__).with_name("toy") / "toy.ipynb"
+
+
+def _toy_variant(path, cells=None, untag=False) -> Path:
+    notebook = json.loads(TOY_SOLUTION.read_text())
+    for index, source in (cells or {}).items():
+        notebook["cells"][index]["source"] = source
+    if untag:
+        for cell in notebook["cells"]:
+            cell["metadata"].pop("tags", None)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook, indent=1))
+    return path
+
+
+@pytest.fixture(scope="session")
+def toy_variant():
+    """`toy_variant(path, cells={index: source}, untag=False)` writes a copy of the toy solution
+    with those cells' sources replaced (cells: 1 `add`, 2 `Running`, 4 ungraded, 5 `norm`) and,
+    with `untag`, no `graded` tags."""
+    return _toy_variant

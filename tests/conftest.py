@@ -1,0 +1,3 @@
+"""Shared pytest configuration: graded tests get the autograder's `submission` fixture."""
+
+pytest_plugins = ["autograder.pytest_plugin"]
