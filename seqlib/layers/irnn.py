@@ -1,0 +1,72 @@
+"""IRNN: a ReLU simple RNN initialised at the identity (Le, Jaitly & Hinton 2015)."""
+
+import keras
+
+from seqlib.layers._checks import require_dim, require_rank
+
+# IRNN is defined by these SimpleRNN arguments; `gain` is the only knob.
+_FIXED_ARGUMENTS = ("activation", "recurrent_initializer", "bias_initializer")
+
+
+@keras.saving.register_keras_serializable(package="seqlib")
+class IRNN(keras.layers.SimpleRNN):
+    """Simple RNN with ReLU units, identity-initialised recurrence and zero bias.
+
+    ```
+    h_t = relu(x_t W + h_{t-1} U + b)
+    U_0 = gain * I,   b_0 = 0
+    ```
+
+    At initialisation the recurrence copies the state forward (scaled by `gain`), so gradients
+    neither vanish nor explode through time until training moves `U` away from `gain * I`.
+    Le et al. use `gain=1` for long-range tasks and a smaller gain (e.g. 0.01) for language
+    modelling. It is `keras.layers.SimpleRNN` (same kernel layout and speed) with these
+    arguments fixed.
+
+    Args:
+        units: Positive integer, dimensionality of the output space.
+        gain: Scale of the identity the recurrent kernel starts at. Default 1.0.
+        **kwargs: Any other `keras.layers.SimpleRNN` argument except `activation`,
+            `recurrent_initializer` and `bias_initializer`, which IRNN fixes.
+
+    Example:
+
+    >>> layer = IRNN(8, return_sequences=True)
+    >>> layer(np.zeros((2, 5, 3))).shape
+    (2, 5, 8)
+    """
+
+    def __init__(self, units, gain=1.0, **kwargs):
+        if not isinstance(units, int) or units <= 0:
+            raise ValueError(f"expected `units` to be a positive integer, got {units!r}")
+        fixed = sorted(set(_FIXED_ARGUMENTS) & set(kwargs))
+        if fixed:
+            raise ValueError(
+                f"IRNN fixes {', '.join(fixed)} (relu, gain * identity, zeros); "
+                "use keras.layers.SimpleRNN for other choices"
+            )
+        super().__init__(
+            units,
+            activation="relu",
+            recurrent_initializer=keras.initializers.Identity(gain=gain),
+            bias_initializer="zeros",
+            **kwargs,
+        )
+        self.gain = gain
+        # Rank is validated in `build`/`call`, with a message that names the expected layout.
+        self.input_spec = None
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        require_rank(sequences_shape, 3, "input", "(batch, time, features)")
+        super().build(sequences_shape, initial_state_shape)
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        require_rank(sequences.shape, 3, "input", "(batch, time, features)")
+        require_dim(sequences.shape[-1], self.cell.kernel.shape[0], "input features (last axis)")
+        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in _FIXED_ARGUMENTS:
+            del config[key]
+        return {**config, "gain": self.gain}
