@@ -52,9 +52,11 @@ def beam_search(
     Each sequence keeps ``beam_width`` live hypotheses. At every step all one-token extensions
     are scored by their total log-probability; going through the ``2 * beam_width`` best in
     order, an extension ending in EOS becomes a finished hypothesis and any other refills the
-    beam until it holds ``beam_width`` hypotheses again. A sequence is done once it has
-    ``beam_width`` finished hypotheses or ``max_length`` steps were taken; live hypotheses left
-    at ``max_length`` count as finished. Hypotheses are ranked by the normalised score
+    beam until it holds ``beam_width`` hypotheses again. A sequence is done once its
+    ``beam_width`` best finished hypotheses all rank at or above its best live one (so an
+    unlikely early EOS cannot end the search while a better hypothesis is still growing), or
+    after ``max_length`` steps; live hypotheses left then count as finished. Hypotheses are
+    ranked by the normalised score
 
         score(y) = log p(y | x) / |y| ** length_penalty
 
@@ -102,7 +104,7 @@ def beam_search(
                     parents[b, filled], next_tokens[b, filled] = parent, token
                     next_scores[b, filled] = score
                     filled += 1
-            done[b] = len(finished[b]) >= width
+            done[b] = _search_is_over(finished[b], next_scores[b, 0], step, width, length_penalty)
 
         rows = (np.arange(batch)[:, None] * width + parents).reshape(-1)
         state = _gather_rows(state, rows)
@@ -128,6 +130,14 @@ def beam_search(
         hypotheses.sort(key=lambda pair: -pair[1])
         results.append(hypotheses[:width])
     return results
+
+
+def _search_is_over(finished, best_live_log_prob, length, width, length_penalty):
+    """True once ``width`` finished hypotheses all rank at or above the best live beam."""
+    if len(finished) < width:
+        return False
+    kept = sorted(score for _, score in finished)[-width:]
+    return kept[0] >= _normalise(best_live_log_prob, length, length_penalty)
 
 
 def _normalise(log_prob, length, length_penalty):

@@ -159,3 +159,20 @@ def test_wrong_log_prob_shape_is_reported():
 def test_state_without_arrays_needs_batch_size():
     with pytest.raises(ValueError, match="batch_size is required"):
         greedy_decode(markov_step_fn(random_table(3, 0)), None, BOS, EOS, 3)
+
+
+def test_unlikely_early_eos_does_not_end_the_search():
+    # Two unlikely first tokens (3, 4) end at once, and so does one branch of the likely path,
+    # giving beam_width finished hypotheses at step 3 while the best one, 2 5 6 EOS, still grows.
+    table = np.full((7, 7), 1e-3)
+    table[BOS, [2, 3, 4]] = [0.5, 0.25, 0.25]
+    table[2, 5] = 0.98
+    table[5, [6, EOS]] = [0.9, 0.08]
+    table[6, EOS] = 0.98
+    table[[3, 4], EOS] = 0.98
+    table /= table.sum(axis=1, keepdims=True)
+    [hypotheses] = beam_search(markov_step_fn(table), start_state(1), BOS, EOS, 6, beam_width=3)
+    np.testing.assert_array_equal(hypotheses[0][0], [2, 5, 6, EOS])
+    path = [BOS, 2, 5, 6, EOS]
+    log_prob = sum(np.log(table[a, b]) for a, b in zip(path, path[1:]))
+    assert hypotheses[0][1] == pytest.approx(log_prob / 4)
