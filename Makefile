@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # Notebook shell cells (`!python -m autograder ...`) must find the venv's tools.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install lab test lint grade benchmarks release clean
+.PHONY: install lab test lint grade benchmarks findings release clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "seqcourse needs Python >= 3.11, got " + sys.version'
@@ -40,6 +40,10 @@ release: $(STAMP)
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/cells.py
 	$(BIN)/python benchmarks/grading.py
+
+# Every lesson in full mode (~20 min on 2 cores); table in benchmarks/findings.md.
+findings: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python benchmarks/findings.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
