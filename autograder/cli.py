@@ -1,13 +1,18 @@
-"""`python -m autograder`: release, check, grade and gradescope."""
+"""`python -m autograder`: release, check, grade and gradescope, thin over the modules' APIs."""
 
 import argparse
-import concurrent.futures
+import shlex
+import signal
 import sys
 from pathlib import Path
 
-from autograder import gradescope, release, report, runner
-from autograder.assignments import ASSIGNMENTS_DIR, UnknownAssignmentError, find_assignment
-from autograder.pytest_plugin import SOLUTIONS_DIR
+from autograder import batch, gradescope, release, report, runner, summary
+from autograder.assignments import (
+    ASSIGNMENTS_DIR,
+    SOLUTIONS_DIR,
+    UnknownAssignmentError,
+    find_assignment,
+)
 
 
 class UsageError(Exception):
@@ -27,6 +32,16 @@ def _positive(kind):
     return parse
 
 
+def _memory(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of MB, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -40,41 +55,41 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 if the student notebooks are not up to date")
 
-    def add_limits(sub, timeout):
-        sub.add_argument("--timeout", type=_positive(float), default=timeout, metavar="S",
-                         help=f"wall-clock seconds per submission (default {timeout:g})")
-        sub.add_argument("--memory-mb", type=int, default=runner.DEFAULT_MEMORY_MB, metavar="MB",
-                         help="address-space cap per submission, 0 for none "
-                              f"(default {runner.DEFAULT_MEMORY_MB})")
+    def add_limits(sub):
+        sub.add_argument("--timeout", type=_positive(float), default=batch.DEFAULT_TIMEOUT_S,
+                         metavar="S", help="wall-clock seconds per submission "
+                                           f"(default {batch.DEFAULT_TIMEOUT_S:g})")
+        sub.add_argument("--memory-mb", type=_memory, default=batch.DEFAULT_MEMORY_MB,
+                         metavar="MB", help="memory cap per submission, 0 for none "
+                                            f"(default {batch.DEFAULT_MEMORY_MB})")
 
-    sub = commands.add_parser("check", help="self-check a notebook: tests, points earned, total")
+    sub = commands.add_parser("check", help="self-check a notebook against the public tests")
     sub.add_argument("assignment", help="assignment name, or path of a graded test file")
     sub.add_argument("notebook", type=Path, nargs="?",
                      help="notebook to check (default: assignments/<assignment>.ipynb)")
-    add_limits(sub, runner.DEFAULT_TIMEOUT_S)
+    sub.add_argument("--hidden", action="store_true",
+                     help="also run the hidden tests (instructors' copy of the course only)")
+    add_limits(sub)
 
-    sub = commands.add_parser("grade", help="grade a folder of submissions")
+    sub = commands.add_parser("grade", help="grade a folder of submissions (public + hidden)")
     sub.add_argument("assignment", help="assignment name, or path of a graded test file")
     sub.add_argument("submissions", type=Path,
                      help="folder of <student>.ipynb files or <student>/ folders")
     sub.add_argument("--out", type=Path, required=True,
-                     help="writes grades.csv and <student>/results.json here")
+                     help="writes grades.csv, report.html and <student>/results.json here")
     sub.add_argument("-j", "--jobs", type=_positive(int), default=1, metavar="N",
                      help="submissions graded in parallel (default 1)")
-    sub.add_argument("--force", action="store_true", help="regrade students already graded")
-    add_limits(sub, runner.DEFAULT_TIMEOUT_S)
+    sub.add_argument("--force", action="store_true",
+                     help="regrade students whose results are up to date")
+    sub.add_argument("--no-progress", dest="progress", action="store_false",
+                     help="no progress bar")
+    add_limits(sub)
 
     sub = commands.add_parser("gradescope", help="export a Gradescope autograder bundle (.zip)")
     sub.add_argument("assignment", help="assignment name, or path of a graded test file")
     sub.add_argument("--out", type=Path, required=True, help="the .zip to write")
-    add_limits(sub, runner.DEFAULT_TIMEOUT_S)
+    add_limits(sub)
     return parser
-
-
-def _memory(args) -> int | None:
-    if args.memory_mb < 0:
-        raise UsageError(f"--memory-mb must be >= 0, got {args.memory_mb}")
-    return args.memory_mb or None
 
 
 def cmd_release(args) -> int:
@@ -94,91 +109,62 @@ def cmd_release(args) -> int:
 
 def cmd_check(args) -> int:
     assignment = find_assignment(args.assignment)
-    notebook_path = args.notebook or assignment.student_notebook
-    if not notebook_path.is_file():
-        raise UsageError(f"notebook not found: {notebook_path}")
-    tests = runner.collect_tests(assignment.tests, timeout_s=args.timeout)
-    submission = runner.Submission(notebook_path.stem, notebook_path)
-    result = runner.grade_submission(submission, assignment.tests, tests,
-                                     timeout_s=args.timeout, memory_mb=_memory(args))
-    print(report.feedback_text(result), end="")
+    if args.hidden and assignment.hidden_tests is None:
+        raise UsageError(f"{assignment.name} has no hidden tests in this copy of the course")
+    path = args.notebook or assignment.student_notebook
+    if not path.is_file():
+        raise UsageError(f"notebook not found: {path}")
+    tests = batch.collect_tests(assignment, args.timeout, hidden=args.hidden)
+    result = batch.grade_bytes(assignment, tests, path.stem, path.name, path.read_bytes(),
+                               timeout_s=args.timeout, memory_mb=args.memory_mb or None)
+    print(report.feedback_text(result, tests), end="")
     return 0
 
 
-def cmd_grade(args) -> int:
-    assignment = find_assignment(args.assignment)
-    if not args.submissions.is_dir():
-        raise UsageError(f"submissions directory not found: {args.submissions}")
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out must be a directory, {args.out} is a file")
-    if args.submissions.resolve() in (args.out.resolve(), *args.out.resolve().parents):
-        raise UsageError("--out must not be inside the submissions directory, or it would be "
-                         "graded as a student")
-    memory_mb = _memory(args)
-    submissions, ignored = runner.find_submissions(args.submissions)
-    for path in ignored:
-        print(f"ignoring {path}: not a notebook or a folder")
-    tests = runner.collect_tests(assignment.tests, timeout_s=args.timeout)
-
-    pending = []
-    for submission in submissions:
-        previous = report.read_results(args.out / submission.student / report.RESULTS_FILE)
-        if (not args.force and previous is not None
-                and previous["extra_data"].get("assignment") == assignment.name):
-            print(f"{submission.student}: already graded, skipped (--force regrades)")
-        else:
-            pending.append(submission)
-
-    def grade(submission):
-        result = runner.grade_submission(submission, assignment.tests, tests,
-                                         timeout_s=args.timeout, memory_mb=memory_mb)
-        report.write_student_files(result, assignment.name, args.out)
-        return result
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(grade, submission) for submission in pending]
-        try:
-            for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-                result = future.result()
-                print(f"[{done}/{len(pending)}] {report.summary_line(result).splitlines()[0]} "
-                      f"in {result.duration_s:.1f} s", flush=True)
-        except KeyboardInterrupt:
-            print("interrupted: finishing the submissions in progress; run again to resume",
-                  file=sys.stderr)
-            pool.shutdown(cancel_futures=True)
-            raise
-
-    graded = [report.read_results(args.out / submission.student / report.RESULTS_FILE)
-              for submission in submissions]
-    graded = [data for data in graded if data is not None]
-    gradebook = args.out / report.GRADEBOOK_FILE
-    report.write_gradebook(gradebook, graded, [test.name for test in tests])
+def cmd_grade(args, argv) -> int:
+    outcome = batch.grade_class(args.assignment, args.submissions, args.out, jobs=args.jobs,
+                                timeout=args.timeout, memory_mb=args.memory_mb or None,
+                                force=args.force, progress=args.progress)
+    for name in outcome.ignored:
+        print(f"ignored {name}: not a notebook or a folder")
+    if outcome.reused:
+        print(f"{len(outcome.reused)} submission(s) already graded with the same notebook and "
+              "tests were kept (--force regrades them)")
     print()
-    print(report.gradebook_table(graded))
-    print(f"\nwrote {gradebook}")
+    print(report.gradebook_table(outcome.results))
+    print()
+    print(summary.summary_text(summary.summarize(outcome.results, outcome.tests)))
+    print(f"\nwrote {outcome.gradebook} and {outcome.report}")
+    if outcome.interrupted_by is not None:
+        name = signal.Signals(outcome.interrupted_by).name
+        left = ", ".join(outcome.not_graded[:5]) + (", ..." if len(outcome.not_graded) > 5 else "")
+        print(f"\ninterrupted by {name}: {len(outcome.not_graded)} submission(s) not graded "
+              f"({left}); grades.csv holds the {len(outcome.results)} graded.\nResume with:\n  "
+              f"python -m autograder {shlex.join(argv)}\n(finished students are kept unless "
+              "their notebook or the tests changed)", file=sys.stderr)
+        return 128 + outcome.interrupted_by
     return 0
 
 
 def cmd_gradescope(args) -> int:
     assignment = find_assignment(args.assignment)
-    runner.collect_tests(assignment.tests, timeout_s=args.timeout)  # Fail now, not on Gradescope.
+    batch.collect_tests(assignment, args.timeout)  # Fail now, not on Gradescope.
     gradescope.build_bundle(assignment, args.out, timeout_s=args.timeout,
-                            memory_mb=_memory(args))
+                            memory_mb=args.memory_mb or None)
     print(f"wrote {args.out}")
     return 0
 
 
-COMMANDS = {"release": cmd_release, "check": cmd_check, "grade": cmd_grade,
-            "gradescope": cmd_gradescope}
-
-
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    commands = {"release": cmd_release, "check": cmd_check, "gradescope": cmd_gradescope,
+                "grade": lambda args: cmd_grade(args, argv)}
     try:
-        return COMMANDS[args.command](args)
-    except (UsageError, UnknownAssignmentError) as error:
+        return commands[args.command](args)
+    except (UsageError, UnknownAssignmentError, batch.BatchError) as error:
         parser.error(str(error))
-    except (runner.GradingError, release.ReleaseError) as error:
+    except (runner.GradingError, release.ReleaseError, OSError) as error:
         print(f"autograder: error: {error}", file=sys.stderr)
         return 1

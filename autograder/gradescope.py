@@ -66,7 +66,7 @@ def _test_files(tests: Path):
 
 def bundle_files(assignment: Assignment) -> dict[str, Path]:
     """Archive name -> file, for the repository part of the bundle."""
-    tests = assignment.tests.resolve()
+    tests = assignment.public_tests.resolve()
     if REPO_ROOT not in tests.parents:
         raise ValueError(f"{tests} is outside the repository {REPO_ROOT}; cannot bundle it")
     files = [REPO_ROOT / name for name in _PROJECT_FILES if (REPO_ROOT / name).is_file()]
@@ -88,7 +88,7 @@ def build_bundle(assignment: Assignment, out_path, *, timeout_s: float,
     """Writes the Gradescope bundle for `assignment` to `out_path` (a .zip)."""
     out_path = Path(out_path)
     files = bundle_files(assignment)
-    tests = assignment.tests.resolve().relative_to(REPO_ROOT).as_posix()
+    tests = assignment.public_tests.resolve().relative_to(REPO_ROOT).as_posix()
     run_autograder = RUN_AUTOGRADER.format(assignment=tests, timeout=timeout_s,
                                            memory_mb=memory_mb or 0)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,22 @@
 """Grading outputs: per-student results.json (Gradescope's schema) and feedback, grades.csv.
 
-Every file is written atomically (a temporary file in the same directory, then `os.replace`), so
-an interrupted batch never leaves a half-written file behind; `results.json` is written last and
-marks a student as graded.
+Every file is written atomically (a temporary file in the same folder, then `os.replace`), so an
+interrupted batch never leaves a half-written file; `results.json` is written last and marks a
+student as graded. It records what was graded (the notebook's sha256 and a fingerprint of the
+tests and their points) and is signed with a key private to the output folder, so a resumed batch
+regrades a changed notebook or changed tests and never trusts a results.json it did not write.
 """
 
 import csv
+import hashlib
+import hmac
 import io
 import json
 import os
+import secrets
+import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.runner import STATUSES, Result
@@ -19,6 +26,27 @@ FEEDBACK_FILE = "feedback.txt"
 LOG_FILE = "output.log"
 GRADEBOOK_FILE = "grades.csv"
 GRADEBOOK_COLUMNS = ("student", "score", "max_score", "status")
+KEY_FILE = Path(".autograder") / "key"
+# Statuses found before any test ran: one message for the submission, not one per test.
+_MAX_RESULTS_BYTES = 16 * 1024 * 1024
+# Spreadsheets run a cell starting with one of these as a formula.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class GradedTest:
+    """A graded test as collected from the trusted test files."""
+
+    nodeid: str
+    points: float
+    visibility: str = "visible"
+    hidden: bool = False
+    description: str = ""
+
+    @property
+    def name(self) -> str:
+        """The id without its file: `test_norm[3]`, `TestCell::test_shape`."""
+        return self.nodeid.split("::", 1)[-1]
 
 
 def atomic_write_text(path, text: str) -> None:
@@ -36,41 +64,64 @@ def atomic_write_text(path, text: str) -> None:
         raise
 
 
-def _number(value: float) -> float | int:
+def number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 4)
 
 
-def results_json(result: Result, assignment: str) -> dict:
-    """Gradescope's results.json; grader-specific fields live in `extra_data`."""
+def summary_line(result: Result) -> str:
+    line = (f"{result.student}: {number(result.score)}/{number(result.max_score)} points, "
+            f"status {result.status} ({STATUSES.get(result.status, result.status)})")
+    return f"{line}\n{result.message}" if result.message else line
+
+
+def _hidden_output(test: GradedTest, passed: bool) -> str:
+    what = test.description or "hidden test"
+    return f"{what}: {'passed' if passed else 'failed'} (details are not shown for hidden tests)"
+
+
+def student_outputs(result: Result, tests: list[GradedTest]) -> list[str]:
+    """What the student may read of each test: nothing of a hidden test but its description and
+    outcome, and nothing that only repeats the submission's message."""
+    outputs = []
+    for test, outcome in zip(tests, result.tests):
+        if test.hidden:
+            outputs.append(_hidden_output(test, outcome.score == outcome.max_score))
+        elif outcome.output.strip() == result.message.strip():
+            outputs.append("")
+        else:
+            outputs.append(outcome.output)
+    return outputs
+
+
+def results_json(result: Result, tests: list[GradedTest], assignment: str,
+                 fingerprint: dict) -> dict:
+    """Gradescope's results.json; grader-specific fields (status, what was graded) live in
+    `extra_data`."""
     return {
-        "score": _number(result.score),
+        "score": number(result.score),
         "execution_time": round(result.duration_s, 2),
         "output": summary_line(result),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [
             {
-                "name": test.name,
-                "score": _number(test.score),
-                "max_score": _number(test.max_score),
-                "output": test.output,
-                "visibility": "visible",
+                "name": outcome.name,
+                "score": number(outcome.score),
+                "max_score": number(outcome.max_score),
+                "output": output,
+                "visibility": test.visibility,
             }
-            for test in result.tests
+            for test, outcome, output in zip(tests, result.tests,
+                                             student_outputs(result, tests))
         ],
         "extra_data": {
             "assignment": assignment,
             "student": result.student,
             "status": result.status,
-            "max_score": _number(result.max_score),
+            "max_score": number(result.max_score),
+            **fingerprint,
         },
     }
-
-
-def summary_line(result: Result) -> str:
-    line = (f"{result.student}: {_number(result.score)}/{_number(result.max_score)} points, "
-            f"status {result.status} ({STATUSES[result.status]})")
-    return f"{line}\n{result.message}" if result.message else line
 
 
 def format_table(rows, headers) -> str:
@@ -99,59 +150,113 @@ def _is_number(text: str) -> bool:
 def score_table(result: Result) -> str:
     """Each test with the points earned, then the total."""
     rows = [(test.name, "PASS" if test.score == test.max_score else "FAIL",
-             _number(test.score), _number(test.max_score)) for test in result.tests]
-    rows.append(("TOTAL", result.status, _number(result.score), _number(result.max_score)))
+             number(test.score), number(test.max_score)) for test in result.tests]
+    rows.append(("TOTAL", result.status, number(result.score), number(result.max_score)))
     return format_table(rows, ("test", "result", "points", "max"))
 
 
-def feedback_text(result: Result) -> str:
+def feedback_text(result: Result, tests: list[GradedTest]) -> str:
     parts = [summary_line(result), "", score_table(result)]
     # Tests failing for one reason (say, a graded cell that raises) share one explanation.
     failures: dict[str, list[str]] = {}
-    for test in result.tests:
-        if test.score < test.max_score and test.output:
-            failures.setdefault(test.output.rstrip(), []).append(test.name)
+    for outcome, output in zip(result.tests, student_outputs(result, tests)):
+        if outcome.score < outcome.max_score and output:
+            failures.setdefault(output.rstrip(), []).append(outcome.name)
     for output, names in failures.items():
         parts += ["", f"--- {', '.join(names)} ---", output]
     return "\n".join(parts) + "\n"
 
 
-def write_student_files(result: Result, assignment: str, out_dir) -> Path:
-    """Writes `<out_dir>/<student>/` feedback, output log and, last, results.json."""
-    student_dir = Path(out_dir) / result.student
-    atomic_write_text(student_dir / FEEDBACK_FILE, feedback_text(result))
-    atomic_write_text(student_dir / LOG_FILE, result.log)
-    results_path = student_dir / RESULTS_FILE
-    atomic_write_text(results_path, json.dumps(results_json(result, assignment), indent=2) + "\n")
-    return results_path
-
-
-def read_results(path) -> dict | None:
-    """A results.json written by this grader, or None if absent or unreadable."""
+def signing_key(out_dir) -> bytes:
+    """The output folder's secret key (created on first use, readable by its owner only)."""
+    path = Path(out_dir) / KEY_FILE
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        key = _read_regular(path, 1024)
+    except FileNotFoundError:
+        key = b""
+    if len(key) != 32:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent)  # Mode 0600.
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secrets.token_bytes(32))
+        os.replace(temporary, path)
+        key = path.read_bytes()
+    return key
+
+
+def _signature(data: dict, key: bytes) -> str:
+    unsigned = dict(data, extra_data={name: value for name, value in data["extra_data"].items()
+                                      if name != "signature"})
+    canonical = json.dumps(unsigned, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
+
+
+def write_student_files(result: Result, tests: list[GradedTest], assignment: str,
+                        fingerprint: dict, out_dir, key: bytes) -> dict:
+    """Writes `<out_dir>/<student>/` feedback, output log and, last, the signed results.json;
+    returns the results.json data."""
+    student_dir = Path(out_dir) / result.student
+    data = results_json(result, tests, assignment, fingerprint)
+    data["extra_data"]["signature"] = _signature(data, key)
+    atomic_write_text(student_dir / FEEDBACK_FILE, feedback_text(result, tests))
+    atomic_write_text(student_dir / LOG_FILE, result.log)
+    atomic_write_text(student_dir / RESULTS_FILE, json.dumps(data, indent=2) + "\n")
+    return data
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, never through a link, at most `limit` bytes."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return file.read(limit + 1)
+
+
+def read_results(path, key: bytes, expected: dict) -> dict | None:
+    """A results.json this grader signed with `key`, whose `extra_data` matches `expected` (the
+    assignment, student and fingerprint of what is graded now); None if it is absent, unreadable,
+    unsigned, forged or out of date."""
+    try:
+        data = json.loads(_read_regular(Path(path), _MAX_RESULTS_BYTES))
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("extra_data"), dict):
+        return None
+    extra = data["extra_data"]
+    signature = extra.get("signature")
+    if not isinstance(signature, str) or not hmac.compare_digest(signature,
+                                                                  _signature(data, key)):
+        return None
+    if any(extra.get(name) != value for name, value in expected.items()):
         return None
     return data
 
 
-def gradebook_rows(results: list[dict], test_names: list[str]) -> list[list]:
+def spreadsheet_safe(cell):
+    """A grades.csv cell that no spreadsheet runs as a formula: text starting with `=`, `+`,
+    `-`, `@`, a tab or a carriage return gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_PREFIXES):
+        return "'" + cell
+    return cell
+
+
+def gradebook_rows(results: list[dict], tests: list[GradedTest]) -> list[list]:
     rows = []
     for data in results:
         extra = data["extra_data"]
         earned = {test["name"]: test["score"] for test in data["tests"]}
         rows.append([extra["student"], data["score"], extra["max_score"], extra["status"]]
-                    + [earned.get(name, 0) for name in test_names])
+                    + [earned.get(test.name, 0) for test in tests])
     return rows
 
 
-def write_gradebook(path, results: list[dict], test_names: list[str]) -> None:
+def write_gradebook(path, results: list[dict], tests: list[GradedTest]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(list(GRADEBOOK_COLUMNS) + test_names)
-    writer.writerows(gradebook_rows(results, test_names))
+    header = list(GRADEBOOK_COLUMNS) + [test.name for test in tests]
+    for row in [header] + gradebook_rows(results, tests):
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
     atomic_write_text(path, buffer.getvalue())
 
 
