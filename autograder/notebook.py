@@ -3,8 +3,12 @@
 A notebook is graded through its code cells tagged `graded`. They are compiled one by one (like a
 Jupyter kernel would) and executed, in order, in a fresh module object; everything else in the
 notebook (training cells, plots, exploration) never runs.
+
+Cells keep the id of the released template, so a graded cell whose tag a student deleted, or a
+graded function a student renamed, is named in a clear message (`missing_name_message`).
 """
 
+import ast
 import itertools
 import json
 import linecache
@@ -16,6 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GRADED_TAG = "graded"
+# Where JupyterLab 4 shows a cell's tags; the message for a lost tag points there.
+TAG_HINT = (
+    "in JupyterLab select the cell, open the Property Inspector (the gear icon in the right "
+    "sidebar) and add the tag `graded`"
+)
 
 # An IPython magic (`%time`, `%%capture`) or shell escape (`!pip install ...`) on its own line.
 _MAGIC_LINE = re.compile(r"^(?P<indent>[ \t]*)[%!]")
@@ -128,7 +137,7 @@ def graded_cells(notebook) -> list[GradedCell]:
     if not cells:
         raise MissingGradedCellError(
             f"the notebook has no code cell tagged {GRADED_TAG!r}; the graded cells must keep "
-            "their tag (View > Cell Toolbar > Tags in Jupyter)"
+            f"their tag ({TAG_HINT})"
         )
     return cells
 
@@ -136,6 +145,66 @@ def graded_cells(notebook) -> list[GradedCell]:
 def graded_source(notebook) -> str:
     """The graded cells concatenated into one script, each preceded by a comment naming it."""
     return "\n\n".join(f"# {cell.label}\n{cell.source}" for cell in graded_cells(notebook))
+
+
+class GradedSourceError(AssertionError):
+    """The graded cells cannot be parsed for a static check; fails the test that asked."""
+
+
+def parse_graded_source(text: str) -> ast.Module:
+    """Parses the graded cells' text for a static check in the trusted process.
+
+    Hostile or broken text (a syntax error, nesting deep enough to exhaust the parser, a null
+    byte) raises `GradedSourceError`, an AssertionError, so the test asking fails cleanly.
+    """
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        raise GradedSourceError(
+            f"your graded cells cannot be parsed ({type(error).__name__}); fix them first"
+        ) from None
+
+
+def defined_names(source: str) -> set[str]:
+    """Top-level functions, classes and assigned names of a cell's source (empty if unparsable)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+    return names
+
+
+def missing_name_message(name: str, submission=None, template=None) -> str:
+    """Why `name` is not among the submission's graded names, for the student.
+
+    With the notebooks (read with `read_notebook`): the template's graded cell that defines
+    `name` is found by its cell id in the submission, and the message says whether that cell lost
+    its `graded` tag, was deleted, or no longer defines `name` (renamed).
+    """
+    message = f"function `{name}` is missing from your graded cells"
+    if submission is None or template is None:
+        return message
+    owner = next(
+        (cell for cell in template["cells"] if is_graded(cell) and name in defined_names(
+            cell["source"])),
+        None,
+    )
+    if owner is None:
+        return message
+    cell_id = owner.get("id", "?")
+    match = next((cell for cell in submission["cells"] if cell.get("id") == cell_id), None)
+    if match is None:
+        return f"{message}: the graded cell `{cell_id}` that defines it was deleted"
+    if not is_graded(match):
+        return f"{message}: cell `{cell_id}` lost its `{GRADED_TAG}` tag ({TAG_HINT})"
+    return f"{message}: cell `{cell_id}` no longer defines it (keep the names and signatures)"
 
 
 def compile_graded_cells(notebook, notebook_name: str) -> list[types.CodeType]:

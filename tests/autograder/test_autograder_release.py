@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from autograder import cli, notebook, release, runner
-from autograder.assignments import ASSIGNMENTS_DIR, GRADED_TESTS_DIR
+from autograder.assignments import ASSIGNMENTS_DIR, PUBLIC_TESTS_DIR
 from autograder.pytest_plugin import SOLUTIONS_DIR
 
 TOY_DIR = Path(__file__).with_name("toy")
@@ -100,7 +100,7 @@ def _released_assignments():
     """The toy assignment, and every solution that has its graded tests."""
     pairs = [(TOY_DIR / "test_toy.py", TOY_DIR / "toy.ipynb")]
     for solution in sorted(SOLUTIONS_DIR.glob("*.ipynb")):
-        tests = GRADED_TESTS_DIR / f"test_{solution.stem}.py"
+        tests = PUBLIC_TESTS_DIR / f"test_{solution.stem}.py"
         if tests.is_file():
             pairs.append((tests, solution))
     return [pytest.param(tests, solution, id=solution.stem) for tests, solution in pairs]
