@@ -8,6 +8,7 @@ tensorflow-datasets on first use.
 from seqlib.data.captions import DigitCaptions, digit_captions
 from seqlib.data.corpus import CharCorpus, char_corpus
 from seqlib.data.digits import sequential_digits
+from seqlib.data.language_id import LANGUAGE_ID_LANGUAGES, NumberLanguageID, number_language_id
 from seqlib.data.loading import DATASETS, default_data_dir, load, vocabulary_from_info
 from seqlib.data.synthetic import (
     TEMPORAL_ORDER_CLASSES,
@@ -28,11 +29,13 @@ from seqlib.data.vocab import SPECIAL_TOKENS, Vocabulary, pad_sequences
 __all__ = [
     "DATASETS",
     "LANGUAGES",
+    "LANGUAGE_ID_LANGUAGES",
     "SPECIAL_TOKENS",
     "TEMPORAL_ORDER_CLASSES",
     "TEMPORAL_ORDER_SYMBOLS",
     "CharCorpus",
     "DigitCaptions",
+    "NumberLanguageID",
     "NumberTranslation",
     "Vocabulary",
     "adding_problem",
@@ -41,6 +44,7 @@ __all__ = [
     "default_data_dir",
     "digit_captions",
     "load",
+    "number_language_id",
     "number_translation",
     "pad_sequences",
     "render_number",
