@@ -3,6 +3,14 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
+FAST_MODE_STAMP = "SEQ_FAST=1: tiny data, not the lesson's result"
+
+
+def stamp_fast_mode(figure):
+    """Writes ``FAST_MODE_STAMP`` across a figure; seqlib hooks it into pyplot in fast mode."""
+    figure.text(0.5, 0.5, FAST_MODE_STAMP, ha="center", va="center", rotation=20,
+                fontsize=14, color="tab:red", alpha=0.35, zorder=10, gid="seqlib-fast-stamp")
+
 
 def plot_history(history, metrics=("loss",), ax=None):
     """Plots training (solid) and validation (dashed) curves per epoch.

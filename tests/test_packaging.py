@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_environment_yml_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = project["dependencies"] + project["optional-dependencies"]["dev"]
+    extras = project["optional-dependencies"]
+    declared = project["dependencies"] + extras["cpu"] + extras["dev"]
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     [pip_section] = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
     conda_python = [d for d in environment["dependencies"] if str(d).startswith("python=")]

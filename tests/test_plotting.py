@@ -48,3 +48,23 @@ def test_gradient_norms_use_a_log_scale(ax):
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), norms)
     with pytest.raises(ValueError, match="rank 1"):
         plotting.plot_gradient_norms(np.ones((2, 3)), ax=ax)
+
+
+@pytest.mark.parametrize("fast, in_notebook, stamped", [
+    ("1", True, True), ("0", True, False), ("1", False, False),
+])
+def test_fast_mode_figures_are_stamped_in_notebooks(monkeypatch, fast, in_notebook, stamped):
+    import IPython
+    import matplotlib
+
+    import seqlib
+
+    monkeypatch.setenv("SEQ_FAST", fast)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object() if in_notebook else None)
+    with matplotlib.rc_context():
+        seqlib._stamp_fast_mode_figures()
+        seqlib._stamp_fast_mode_figures()
+        figure = plt.figure()
+    texts = [text.get_text() for text in figure.texts]
+    plt.close(figure)
+    assert texts == ([plotting.FAST_MODE_STAMP] if stamped else [])

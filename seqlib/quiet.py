@@ -1,0 +1,116 @@
+"""Quiets TensorFlow's C++ start-up messages without hiding real errors or turning oneDNN off.
+
+TensorFlow 2.21 logs through Abseil while its shared libraries load, before anything can
+configure the logger, so ``TF_CPP_MIN_LOG_LEVEL`` no longer silences lines such as::
+
+    WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
+    I0000 00:00:1795536983.095747  5607 port.cc:153] oneDNN custom operations are on. ...
+
+They go straight to file descriptor 2, which Jupyter shows as red boxes. ``install()`` wraps the
+first import of the ``tensorflow`` package: for its duration only, descriptor 2 goes to a
+temporary file; afterwards the start-up noise is dropped and every other line is written back
+to stderr. ``import seqlib`` calls it, so importing seqlib before Keras is all a notebook needs.
+"""
+
+import contextlib
+import importlib.abc
+import importlib.util
+import os
+import re
+import sys
+import tempfile
+
+# Abseil's prefix: severity, date, time, thread id, file:line.
+_ABSL_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] (.*)$")
+_SEVERITY_RANK = {"I": 0, "W": 1, "E": 2, "F": 3}
+_BANNER = "WARNING: All log messages before absl::InitializeLog() is called"
+# Harmless at any severity: oneDNN's notice, CPU-feature hints, and CUDA plugins that several
+# bundled libraries try to register twice (logged as errors on GPU machines).
+_HARMLESS = re.compile(
+    r"oneDNN|cpu_feature_guard|To enable the following instructions:"
+    r"|Unable to register cu\w+ factory|computation placer already registered"
+)
+
+
+def min_log_level():
+    """The level TF_CPP_MIN_LOG_LEVEL asks for: 0 shows everything, 3 only fatal errors."""
+    value = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0").strip() or "0"
+    if not value.isdigit():
+        raise ValueError(f"TF_CPP_MIN_LOG_LEVEL must be 0, 1, 2 or 3, got {value!r}")
+    return int(value)
+
+
+def is_startup_noise(line, level=None):
+    """True for a TensorFlow start-up line that ``TF_CPP_MIN_LOG_LEVEL=level`` should hide."""
+    level = min_log_level() if level is None else level
+    if level == 0:
+        return False
+    if line.startswith(_BANNER) or _HARMLESS.search(line):
+        return True
+    match = _ABSL_LINE.match(line)
+    return bool(match) and _SEVERITY_RANK[match.group(1)] < level
+
+
+@contextlib.contextmanager
+def filtered_stderr():
+    """Routes file descriptor 2 through ``is_startup_noise`` for the duration of the block."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    # A file, not a pipe: nothing blocks however much the libraries write.
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines = capture.read().decode(errors="replace").splitlines(keepends=True)
+            kept = "".join(line for line in lines if not is_startup_noise(line))
+            if kept:
+                sys.stderr.write(kept)
+                sys.stderr.flush()
+
+
+class _QuietLoader(importlib.abc.Loader):
+    """Runs another loader's ``exec_module`` inside ``filtered_stderr``."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        # Later code (importlib.resources, reloads) must see TensorFlow's own loader.
+        module.__spec__.loader = module.__loader__ = self.loader
+        with filtered_stderr():
+            self.loader.exec_module(module)
+
+
+class QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
+    """Finds ``tensorflow`` like the rest of ``sys.meta_path`` does and wraps its loader."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "tensorflow" or self._searching:
+            return None
+        self._searching = True
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._searching = False
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+    _searching = False
+
+
+def install():
+    """Quiets the next ``import tensorflow`` (also when Keras or TFDS import it); idempotent."""
+    if "tensorflow" in sys.modules:
+        return
+    if not any(isinstance(finder, QuietTensorFlowFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, QuietTensorFlowFinder())
