@@ -15,7 +15,7 @@ quiet.install()
 # A `.keras` file with seqlib layers loads after `import seqlib`, without importing Keras now.
 _keras_registration.register()
 
-_SUBMODULES = ("layers", "data", "decoding", "plotting")
+_SUBMODULES = ("layers", "data", "decoding", "plotting", "diagrams", "widgets")
 
 
 def fast_mode() -> bool:
@@ -44,4 +44,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'seqlib' has no attribute {name!r}")
 
 
-__all__ = ["fast_mode", "layers", "data", "decoding", "plotting"]
+__all__ = ["fast_mode", "layers", "data", "decoding", "plotting", "diagrams", "widgets"]
