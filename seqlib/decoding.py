@@ -70,14 +70,20 @@ def beam_search(
     _check_positive("beam_width", beam_width)
     batch = _batch_size(initial_state, batch_size)
     width = beam_width
+    items = np.arange(batch)[:, None]
 
     # Beams are laid out item-major along the batch axis: row b * width + k is beam k of item b.
+    # Every step works on all items at once; no Python loop runs over the batch.
     state = _map_arrays(lambda a: np.repeat(a, width, axis=0), initial_state)
     tokens = np.full(batch * width, bos_id, np.int32)
     scores = np.full((batch, width), -np.inf)
     scores[:, 0] = 0.0  # one live beam at the start, so the beams do not all repeat it
     sequences = np.zeros((batch, width, 0), np.int32)
-    finished = [[] for _ in range(batch)]
+    # The `width` best finished hypotheses of each item, best first (ties: first finished
+    # first); only these can be returned or decide when the search is over.
+    finished_scores = np.full((batch, width), -np.inf)
+    finished_ids = np.zeros((batch, width, max_length), np.int32)
+    finished_lengths = np.zeros((batch, width), np.int64)
     done = np.zeros(batch, bool)
 
     for step in range(1, max_length + 1):
@@ -86,62 +92,90 @@ def beam_search(
         vocab = log_probs.shape[1]
         candidates = (scores.reshape(-1, 1) + log_probs).reshape(batch, width * vocab)
         best = np.argsort(-candidates, axis=1, kind="stable")[:, : 2 * width]
+        best_scores = np.take_along_axis(candidates, best, axis=1)
+        best_parents, best_tokens = np.divmod(best, vocab)
+        # Going through the 2 * width best extensions in order, an EOS extension finishes a
+        # hypothesis and any other takes the next free beam, until `width` beams are taken
+        # (at most `width` of them end in EOS, so the beams always fill while scores are
+        # finite). An extension is used if fewer than `width` non-EOS ones rank above it.
+        ends = best_tokens == eos_id
+        taken_before = np.cumsum(~ends, axis=1) - ~ends
+        used = np.isfinite(best_scores) & (taken_before < width) & ~done[:, None]
+        grows = used & ~ends
 
-        parents = np.zeros((batch, width), np.int64)
-        next_tokens = np.full((batch, width), eos_id, np.int32)
-        next_scores = np.full((batch, width), -np.inf)
-        for b in np.flatnonzero(~done):
-            filled = 0
-            for flat in best[b]:
-                score = candidates[b, flat]
-                if filled == width or not np.isfinite(score):
-                    break
-                parent, token = divmod(int(flat), vocab)
-                if token == eos_id:
-                    ids = np.append(sequences[b, parent], np.int32(eos_id))
-                    finished[b].append((ids, _normalise(score, step, length_penalty)))
-                else:
-                    parents[b, filled], next_tokens[b, filled] = parent, token
-                    next_scores[b, filled] = score
-                    filled += 1
-            done[b] = _search_is_over(finished[b], next_scores[b, 0], step, width, length_penalty)
+        slot = np.where(grows, taken_before, width)  # column `width` collects the unused
+        live_parents = _scatter(np.zeros((batch, width + 1), np.int64), slot, best_parents)
+        live_tokens = _scatter(np.full((batch, width + 1), eos_id, np.int32), slot, best_tokens)
+        live_scores = _scatter(np.full((batch, width + 1), -np.inf), slot, best_scores)
+        parents, next_tokens = live_parents[:, :width], live_tokens[:, :width]
+        next_scores = live_scores[:, :width]
 
-        rows = (np.arange(batch)[:, None] * width + parents).reshape(-1)
+        new_scores = np.where(used & ends, _normalise(best_scores, step, length_penalty), -np.inf)
+        new_ids = np.zeros((batch, 2 * width, max_length), np.int32)
+        new_ids[:, :, : step - 1] = sequences[items, best_parents]
+        new_ids[:, :, step - 1] = eos_id
+        finished_scores, finished_ids, finished_lengths = _keep_best(
+            (finished_scores, finished_ids, finished_lengths),
+            (new_scores, new_ids, np.full((batch, 2 * width), step)),
+            width,
+        )
+        # Over once the `width` best finished hypotheses all rank at or above the best live one.
+        done |= np.isfinite(finished_scores[:, -1]) & (
+            finished_scores[:, -1] >= _normalise(next_scores[:, 0], step, length_penalty)
+        )
+
+        rows = (items * width + parents).reshape(-1)
         state = _gather_rows(state, rows)
         sequences = np.concatenate(
-            [np.take_along_axis(sequences, parents[:, :, None], axis=1), next_tokens[:, :, None]],
-            axis=2,
+            [sequences[items, parents], next_tokens[:, :, None]], axis=2
         )
         scores = next_scores
         tokens = next_tokens.reshape(-1)
         if done.all():
             break
 
-    results = []
-    for b in range(batch):
-        hypotheses = list(finished[b])
-        if not done[b]:
-            length = sequences.shape[2]
-            hypotheses += [
-                (sequences[b, k].copy(), _normalise(scores[b, k], length, length_penalty))
-                for k in range(width)
-                if np.isfinite(scores[b, k])
-            ]
-        hypotheses.sort(key=lambda pair: -pair[1])
-        results.append(hypotheses[:width])
-    return results
-
-
-def _search_is_over(finished, best_live_log_prob, length, width, length_penalty):
-    """True once ``width`` finished hypotheses all rank at or above the best live beam."""
-    if len(finished) < width:
-        return False
-    kept = sorted(score for _, score in finished)[-width:]
-    return kept[0] >= _normalise(best_live_log_prob, length, length_penalty)
+    # Live hypotheses of unfinished items count as finished at the length reached.
+    length = sequences.shape[2]
+    live_ids = np.zeros((batch, width, max_length), np.int32)
+    live_ids[:, :, :length] = sequences
+    live_scores = np.where(done[:, None], -np.inf, _normalise(scores, length, length_penalty))
+    finished_scores, finished_ids, finished_lengths = _keep_best(
+        (finished_scores, finished_ids, finished_lengths),
+        (live_scores, live_ids, np.full((batch, width), length)),
+        width,
+    )
+    return [
+        [
+            (finished_ids[b, k, : finished_lengths[b, k]].copy(), float(finished_scores[b, k]))
+            for k in range(width)
+            if np.isfinite(finished_scores[b, k])
+        ]
+        for b in range(batch)
+    ]
 
 
 def _normalise(log_prob, length, length_penalty):
-    return float(log_prob) / length**length_penalty
+    return log_prob / length**length_penalty
+
+
+def _scatter(base, columns, values):
+    """``base[b, columns[b, j]] = values[b, j]`` for every item ``b``; returns ``base``."""
+    base[np.arange(len(base))[:, None], columns] = values
+    return base
+
+
+def _keep_best(kept, new, width):
+    """Merges ``new`` (scores, ids, lengths) into ``kept``; keeps each item's ``width`` best.
+
+    The sort is stable and ``kept`` comes first, so equal scores keep the order in which the
+    hypotheses were found.
+    """
+    merged = [np.concatenate([old, more], axis=1) for old, more in zip(kept, new)]
+    order = np.argsort(-merged[0], axis=1, kind="stable")[:, :width]
+    return tuple(
+        np.take_along_axis(array, order.reshape(order.shape + (1,) * (array.ndim - 2)), axis=1)
+        for array in merged
+    )
 
 
 def _check_positive(name, value):

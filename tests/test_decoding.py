@@ -176,3 +176,41 @@ def test_unlikely_early_eos_does_not_end_the_search():
     path = [BOS, 2, 5, 6, EOS]
     log_prob = sum(np.log(table[a, b]) for a, b in zip(path, path[1:]))
     assert hypotheses[0][1] == pytest.approx(log_prob / 4)
+
+
+def per_item_step_fn(tables):
+    """Second-order Markov "models", one per batch item, chosen by the item index in the state."""
+    log_tables = np.log(tables)
+
+    def step_fn(tokens, state):
+        log_probs = log_tables[state["item"], state["previous"], tokens]
+        return log_probs, {"item": state["item"], "previous": tokens.copy()}
+
+    return step_fn
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("beam_width, length_penalty", [(1, 1.0), (3, 0.0), (4, 1.0), (5, 0.6)])
+def test_vectorised_batch_equals_items_decoded_alone(seed, beam_width, length_penalty):
+    rng = np.random.default_rng(seed)
+    batch, vocab, max_length = 6, 6, 7
+    tables = rng.dirichlet(np.ones(vocab) * 0.5, size=(batch, vocab, vocab))
+    tables[seed % batch, :, EOS] = 1e-9  # one item never ends: it runs to max_length
+    tables /= tables.sum(axis=-1, keepdims=True)
+
+    def state(items):
+        return {"item": np.asarray(items), "previous": np.full(len(items), BOS)}
+
+    step_fn = per_item_step_fn(tables)
+    together = beam_search(step_fn, state(range(batch)), BOS, EOS, max_length,
+                           beam_width=beam_width, length_penalty=length_penalty)
+    greedy = greedy_decode(step_fn, state(range(batch)), BOS, EOS, max_length)
+    for item in range(batch):
+        alone = beam_search(step_fn, state([item]), BOS, EOS, max_length,
+                            beam_width=beam_width, length_penalty=length_penalty)[0]
+        assert len(together[item]) == len(alone)
+        for (ids, score), (alone_ids, alone_score) in zip(together[item], alone):
+            np.testing.assert_array_equal(ids, alone_ids)
+            assert score == alone_score
+        greedy_alone = greedy_decode(step_fn, state([item]), BOS, EOS, max_length)[0]
+        np.testing.assert_array_equal(greedy[item, : len(greedy_alone)], greedy_alone)

@@ -12,9 +12,9 @@ of a `d` wide one, and that memory traffic costs more than the small per-step ma
 
 import keras
 from keras import activations, constraints, initializers, ops, regularizers
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
-from seqlib.layers._checks import require_dim, require_rank
+from seqlib.layers._checks import check_rate, check_recurrent_call, check_units, require_rank
+from seqlib.layers._keras_internals import DropoutRNNCell
 
 # Keys of `keras.layers.Layer.get_config` that describe the cell object itself; the RNN layer
 # re-creates its cell, so its own config carries only the hyperparameters.
@@ -58,11 +58,9 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
         seed=None,
         **kwargs,
     ):
-        if not isinstance(units, int) or units <= 0:
-            raise ValueError(f"expected `units` to be a positive integer, got {units!r}")
-        for rate_name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0.0 <= rate < 1.0:
-                raise ValueError(f"expected `{rate_name}` in [0, 1), got {rate!r}")
+        units = check_units(units)
+        dropout = check_rate(dropout, "dropout")
+        recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
         super().__init__(**kwargs)
         self.units = units
         self.activation = activations.get(activation)
@@ -85,8 +83,8 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
         self.bias_constraint = constraints.get(bias_constraint)
         self.peephole_constraint = constraints.get(peephole_constraint)
 
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
 
@@ -155,9 +153,11 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
             inputs = inputs * self.get_dropout_mask(inputs)
         if training and self.recurrent_dropout > 0.0:
             h_tm1 = h_tm1 * self.get_recurrent_dropout_mask(h_tm1)
-        z = ops.matmul(inputs, self.kernel) + ops.matmul(h_tm1, self.recurrent_kernel)
+        z = ops.add(ops.matmul(inputs, self.kernel), ops.matmul(h_tm1, self.recurrent_kernel))
         if self.use_bias:
-            z = z + self.bias
+            # `ops.add` with a vector lowers to `BiasAdd` on TensorFlow, whose gradient is one
+            # `BiasAddGrad`; `z + bias` is a broadcasting `AddV2` with a costlier gradient.
+            z = ops.add(z, self.bias)
         h, c = self.update_state(z, c_tm1)
         return h, [h, c]
 
@@ -202,8 +202,9 @@ class GatedRNN(keras.layers.RNN):
         super().build(sequences_shape, initial_state_shape)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
-        require_rank(sequences.shape, 3, "input", "(batch, time, features)")
-        require_dim(sequences.shape[-1], self.cell.kernel.shape[0], "input features (last axis)")
+        check_recurrent_call(
+            sequences.shape, self.cell.kernel.shape[0], self.cell.state_size, initial_state, mask
+        )
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
 
     @property

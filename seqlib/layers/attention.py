@@ -2,9 +2,9 @@
 
 import keras
 from keras import ops
-from keras.src.backend import get_keras_mask
 
-from seqlib.layers._checks import require_dim, require_rank
+from seqlib.layers._checks import check_units, require_dim, require_rank
+from seqlib.layers._keras_internals import get_keras_mask
 
 _QUERY_LAYOUT = "(batch, query_features) or (batch, query_time, query_features)"
 _VALUES_LAYOUT = "(batch, value_time, value_features)"
@@ -26,8 +26,9 @@ class BahdanauAttention(keras.layers.Layer):
 
     The keys do not depend on the query, so a decoder that attends to the same source at
     every step computes them once with `compute_keys(values)` and passes `keys=` to each call.
-    The softmax runs in float32 even under a mixed-precision policy. A query row whose values
-    are all masked gets zero weights and a zero context.
+    The softmax runs in at least float32: in float32 under a mixed-precision policy, in float64
+    under a float64 one. A query row whose values are all masked gets zero weights and a zero
+    context.
 
     Args:
         units: Positive integer, width of the scoring MLP.
@@ -64,8 +65,7 @@ class BahdanauAttention(keras.layers.Layer):
         kernel_constraint=None,
         **kwargs,
     ):
-        if not isinstance(units, int) or units <= 0:
-            raise ValueError(f"expected `units` to be a positive integer, got {units!r}")
+        units = check_units(units)
         super().__init__(**kwargs)
         self.units = units
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -108,10 +108,13 @@ class BahdanauAttention(keras.layers.Layer):
         require_dim(query.shape[0], values.shape[0], "query batch size equal to values'")
         if mask is None:
             mask = get_keras_mask(values)
+        if mask is not None:
+            _check_mask(mask.shape, values.shape)
         if keys is None:
             keys = self.key_projection(values)
         else:
             require_rank(keys.shape, 3, "keys", "(batch, value_time, units)")
+            require_dim(keys.shape[0], values.shape[0], "keys batch size equal to values'")
             require_dim(keys.shape[1], values.shape[1], "keys time steps equal to values'")
             require_dim(keys.shape[2], self.units, "keys width (the layer's units)")
 
@@ -131,11 +134,11 @@ class BahdanauAttention(keras.layers.Layer):
         return context, weights
 
     def _masked_softmax(self, scores, mask):
-        scores = ops.cast(scores, "float32")
+        # float16/bfloat16 scores are promoted to float32; float32 and float64 keep their type.
+        scores = ops.cast(scores, keras.backend.result_type(self.compute_dtype, "float32"))
         if mask is None:
             weights = ops.softmax(scores, axis=-1)
         else:
-            require_rank(mask.shape, 2, "mask", "(batch, value_time)")
             mask = ops.expand_dims(ops.cast(mask, "bool"), axis=1)
             weights = ops.softmax(ops.where(mask, scores, -1e9), axis=-1)
             weights = ops.where(mask, weights, 0.0)
@@ -158,3 +161,16 @@ class BahdanauAttention(keras.layers.Layer):
             "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
         }
         return {**super().get_config(), **config}
+
+
+def _check_mask(mask_shape, values_shape):
+    """The mask must be `(batch, value_time)`, one flag per value."""
+    expected = (values_shape[0], values_shape[1])
+    if len(mask_shape) != 2 or any(
+        actual is not None and wanted is not None and actual != wanted
+        for actual, wanted in zip(mask_shape, expected)
+    ):
+        raise ValueError(
+            f"expected mask of shape (batch, value_time) = {tuple(expected)} to match "
+            f"values {tuple(values_shape)}, got shape {tuple(mask_shape)}"
+        )

@@ -1,8 +1,11 @@
 """IRNN: a ReLU simple RNN initialised at the identity (Le, Jaitly & Hinton 2015)."""
 
+import math
+import numbers
+
 import keras
 
-from seqlib.layers._checks import require_dim, require_rank
+from seqlib.layers._checks import check_rate, check_recurrent_call, check_units, require_rank
 
 # IRNN is defined by these SimpleRNN arguments; `gain` is the only knob.
 _FIXED_ARGUMENTS = ("activation", "recurrent_initializer", "bias_initializer")
@@ -25,7 +28,10 @@ class IRNN(keras.layers.SimpleRNN):
 
     Args:
         units: Positive integer, dimensionality of the output space.
-        gain: Scale of the identity the recurrent kernel starts at. Default 1.0.
+        gain: Scale of the identity the recurrent kernel starts at, a number >= 0.
+            Default 1.0.
+        dropout: Fraction in [0, 1) of the inputs `x_t` to drop, one mask per sequence.
+        recurrent_dropout: Fraction in [0, 1) of `h_{t-1}` to drop, one mask per sequence.
         **kwargs: Any other `keras.layers.SimpleRNN` argument except `activation`,
             `recurrent_initializer` and `bias_initializer`, which IRNN fixes.
 
@@ -36,9 +42,12 @@ class IRNN(keras.layers.SimpleRNN):
     (2, 5, 8)
     """
 
-    def __init__(self, units, gain=1.0, **kwargs):
-        if not isinstance(units, int) or units <= 0:
-            raise ValueError(f"expected `units` to be a positive integer, got {units!r}")
+    def __init__(self, units, gain=1.0, dropout=0.0, recurrent_dropout=0.0, **kwargs):
+        units = check_units(units)
+        gain = _check_gain(gain)
+        # SimpleRNN silently clips rates into [0, 1]; a rate of 1 or more is a mistake here.
+        dropout = check_rate(dropout, "dropout")
+        recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
         fixed = sorted(set(_FIXED_ARGUMENTS) & set(kwargs))
         if fixed:
             raise ValueError(
@@ -50,6 +59,8 @@ class IRNN(keras.layers.SimpleRNN):
             activation="relu",
             recurrent_initializer=keras.initializers.Identity(gain=gain),
             bias_initializer="zeros",
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
             **kwargs,
         )
         self.gain = gain
@@ -61,8 +72,9 @@ class IRNN(keras.layers.SimpleRNN):
         super().build(sequences_shape, initial_state_shape)
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
-        require_rank(sequences.shape, 3, "input", "(batch, time, features)")
-        require_dim(sequences.shape[-1], self.cell.kernel.shape[0], "input features (last axis)")
+        check_recurrent_call(
+            sequences.shape, self.cell.kernel.shape[0], [self.units], initial_state, mask
+        )
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
 
     def get_config(self):
@@ -70,3 +82,14 @@ class IRNN(keras.layers.SimpleRNN):
         for key in _FIXED_ARGUMENTS:
             del config[key]
         return {**config, "gain": self.gain}
+
+
+def _check_gain(gain):
+    if (
+        isinstance(gain, bool)
+        or not isinstance(gain, numbers.Real)
+        or not math.isfinite(gain)
+        or gain < 0
+    ):
+        raise ValueError(f"expected `gain` to be a finite number >= 0, got {gain!r}")
+    return float(gain)

@@ -159,3 +159,47 @@ def test_keys_of_the_wrong_width_are_rejected(values):
     keys = np.zeros((BATCH, VALUE_TIME, UNITS + 1), "float32")
     with pytest.raises(ValueError, match="keys width"):
         layer(np.zeros((BATCH, QUERY_DIM), "float32"), values, keys=keys)
+
+
+@pytest.mark.parametrize(
+    "mask_shape",
+    [(BATCH, VALUE_TIME + 1), (BATCH, VALUE_TIME - 1), (BATCH + 1, VALUE_TIME), (VALUE_TIME,)],
+)
+def test_mask_of_the_wrong_shape_is_rejected(values, mask_shape):
+    layer = BahdanauAttention(UNITS)
+    mask = np.ones(mask_shape, bool)
+    with pytest.raises(ValueError, match=r"mask .*\(batch, value_time\).*got shape"):
+        layer(np.zeros((BATCH, QUERY_DIM), "float32"), values, mask=mask)
+
+
+def test_keys_of_the_wrong_batch_are_rejected(values):
+    layer = BahdanauAttention(UNITS)
+    keys = np.zeros((BATCH + 1, VALUE_TIME, UNITS), "float32")
+    with pytest.raises(ValueError, match=f"keys batch size equal to values' of {BATCH}, got"):
+        layer(np.zeros((BATCH, QUERY_DIM), "float32"), values, keys=keys)
+
+
+def test_float64_policy_computes_in_float64(rng, values, values_mask):
+    layer = BahdanauAttention(UNITS, dtype="float64")
+    query = rng.standard_normal((BATCH, QUERY_TIME, QUERY_DIM))
+    context, weights = layer(query, values.astype("float64"), mask=values_mask)
+    assert keras.backend.standardize_dtype(context.dtype) == "float64"
+    assert keras.backend.standardize_dtype(weights.dtype) == "float64"
+    expected_context, expected_weights = bahdanau_reference(
+        layer, query, values.astype("float64"), values_mask
+    )
+    # Far below float32's resolution (~1e-7): nothing was rounded through float32.
+    np.testing.assert_allclose(np.asarray(weights), expected_weights, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(np.asarray(context), expected_context, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("units", [np.int64(UNITS), np.int32(UNITS)])
+def test_numpy_integer_units_are_accepted(units):
+    layer = BahdanauAttention(units)
+    assert layer.units == UNITS and type(layer.units) is int
+
+
+@pytest.mark.parametrize("units", [True, 0, 2.0, "7"])
+def test_bad_units_are_rejected(units):
+    with pytest.raises(ValueError, match="`units` to be a positive integer"):
+        BahdanauAttention(units)

@@ -68,3 +68,16 @@ def test_config_replaces_fixed_arguments_with_gain():
 def test_rejects_arguments_that_irnn_fixes():
     with pytest.raises(ValueError, match="IRNN fixes activation"):
         IRNN(UNITS, activation="tanh")
+
+
+@pytest.mark.parametrize("gain", [-0.5, "1", None, True, float("nan"), float("inf")])
+def test_bad_gain_is_rejected(gain):
+    with pytest.raises(ValueError, match="`gain` to be a finite number >= 0"):
+        IRNN(UNITS, gain=gain)
+
+
+@pytest.mark.parametrize("argument", ["dropout", "recurrent_dropout"])
+@pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5, "0.1"])
+def test_dropout_outside_unit_interval_is_rejected(argument, rate):
+    with pytest.raises(ValueError, match=f"`{argument}` to be a number in \\[0, 1\\)"):
+        IRNN(UNITS, **{argument: rate})

@@ -4,9 +4,6 @@ Masking, go_backwards, stateful, Bidirectional, mixed precision, serialization, 
 gradients and input validation, for each layer in LAYERS.
 """
 
-import importlib
-import sys
-
 import keras
 import numpy as np
 import pytest
@@ -132,48 +129,6 @@ def test_save_and_load_without_custom_objects(make_layer, inputs, randomize_weig
     )
 
 
-def test_load_after_a_fresh_import_of_seqlib_layers(inputs, tmp_path):
-    # Forget every seqlib class, as in a new process, then load with only `import seqlib.layers`.
-    model = keras.Sequential(
-        [
-            keras.Input((TIME, FEATURES)),
-            PeepholeLSTM(UNITS, return_sequences=True),
-            CoupledLSTM(UNITS, use_peepholes=True, return_sequences=True),
-            IRNN(UNITS),
-        ]
-    )
-    path = tmp_path / "model.keras"
-    model.save(path)
-    registry = keras.saving.get_custom_objects()
-    saved_registry = dict(registry)
-    saved_modules = {
-        name: module for name, module in sys.modules.items() if name.startswith("seqlib.layers")
-    }
-    package = sys.modules["seqlib"]
-    try:
-        for name in saved_modules:
-            del sys.modules[name]
-        for name in [name for name in registry if name.startswith("seqlib>")]:
-            del registry[name]
-        with pytest.raises(TypeError, match="Could not locate"):
-            keras.saving.load_model(path)
-        fresh = importlib.import_module("seqlib.layers")
-        loaded = keras.saving.load_model(path)
-        assert [type(layer) for layer in loaded.layers] == [
-            fresh.PeepholeLSTM,
-            fresh.CoupledLSTM,
-            fresh.IRNN,
-        ]
-        np.testing.assert_allclose(
-            loaded.predict(inputs, verbose=0), model.predict(inputs, verbose=0), rtol=1e-6
-        )
-    finally:
-        registry.clear()
-        registry.update(saved_registry)
-        sys.modules.update(saved_modules)
-        package.layers = saved_modules["seqlib.layers"]
-
-
 def test_dropout_is_active_only_in_training(make_layer, inputs, randomize_weights):
     layer = built(make_layer(UNITS, dropout=0.5, recurrent_dropout=0.5, seed=1), randomize_weights)
     plain = make_layer(UNITS)
@@ -216,7 +171,53 @@ def test_wrong_feature_count_raises_clear_error(make_layer, inputs):
         layer(np.zeros((BATCH, TIME, 7), "float32"))
 
 
-@pytest.mark.parametrize("units", [0, -3, 2.5])
+@pytest.mark.parametrize("units", [0, -3, 2.5, True, "4"])
 def test_invalid_units_are_rejected(make_layer, units):
-    with pytest.raises(ValueError, match="units"):
+    with pytest.raises(ValueError, match="`units` to be a positive integer"):
         make_layer(units)
+
+
+@pytest.mark.parametrize("units", [np.int64(UNITS), np.int32(UNITS)])
+def test_numpy_integer_units_are_accepted(make_layer, units, inputs):
+    layer = make_layer(units)
+    assert layer.units == UNITS and type(layer.units) is int
+    assert layer(inputs).shape == (BATCH, UNITS)
+
+
+@pytest.mark.parametrize(
+    "mask_shape", [(BATCH, TIME + 1), (BATCH + 1, TIME), (BATCH, TIME, 1), (TIME,)]
+)
+def test_mask_of_the_wrong_shape_is_rejected(make_layer, inputs, mask_shape):
+    layer = make_layer(UNITS)
+    with pytest.raises(ValueError, match=r"mask of shape \(batch, time\) .* got shape"):
+        layer(inputs, mask=np.ones(mask_shape, bool))
+
+
+def test_initial_state_of_the_wrong_width_is_rejected(make_layer, inputs):
+    layer = make_layer(UNITS)
+    states = [np.zeros((BATCH, UNITS), "float32") for _ in layer.state_size]
+    states[-1] = np.zeros((BATCH, UNITS + 1), "float32")
+    index = len(states) - 1
+    with pytest.raises(ValueError, match=rf"initial_state\[{index}\] of shape \(batch, {UNITS}\)"):
+        layer(inputs, initial_state=states)
+
+
+def test_initial_state_of_the_wrong_batch_is_rejected(make_layer, inputs):
+    layer = make_layer(UNITS)
+    states = [np.zeros((BATCH + 1, UNITS), "float32") for _ in layer.state_size]
+    with pytest.raises(ValueError, match=r"initial_state\[0\] .* got shape"):
+        layer(inputs, initial_state=states)
+
+
+def test_wrong_number_of_initial_states_is_rejected(make_layer, inputs):
+    layer = make_layer(UNITS)
+    states = [np.zeros((BATCH, UNITS), "float32")] * (len(layer.state_size) + 1)
+    with pytest.raises(ValueError, match=f"list of {len(layer.state_size)} tensor"):
+        layer(inputs, initial_state=states)
+
+
+@pytest.mark.parametrize("argument", ["dropout", "recurrent_dropout"])
+@pytest.mark.parametrize("rate", [-0.1, 1.0, "0.1"])
+def test_dropout_outside_unit_interval_is_rejected(make_layer, argument, rate):
+    with pytest.raises(ValueError, match=f"`{argument}` to be a number in \\[0, 1\\)"):
+        make_layer(UNITS, **{argument: rate})
