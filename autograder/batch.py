@@ -20,8 +20,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from autograder import discovery, report, runner, summary
 from autograder.assignments import Assignment, find_assignment
 
@@ -104,14 +102,16 @@ _RAN_TO_THE_END = ("ok", "partial", "failed")
 def grade_notebook(assignment: Assignment, tests: list[report.GradedTest], student: str,
                    notebook_path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
                    memory_mb: int | None = DEFAULT_MEMORY_MB) -> runner.Result:
-    """Grades one notebook against the trusted `tests` (one run per test file)."""
+    """Grades one notebook against the trusted `tests`: one run per test file, which shares
+    `timeout_s` in proportion to its number of tests."""
     hidden = any(test.hidden for test in tests)
     parts = []
     for path in _test_files(assignment, hidden):
         cases = [runner.TestCase(test.nodeid, test.points) for test in tests
                  if test.hidden == (path == assignment.hidden_tests)]
-        parts.append(runner.grade_submission(runner.Submission(student, notebook_path), path,
-                                             cases, timeout_s=timeout_s, memory_mb=memory_mb))
+        parts.append(runner.grade_submission(
+            runner.Submission(student, notebook_path), path, cases,
+            timeout_s=timeout_s * len(cases) / len(tests), memory_mb=memory_mb))
     result = runner.Result(student, "", [test for part in parts for test in part.tests],
                            "\n".join(part.message for part in parts if part.message),
                            "\n".join(part.log for part in parts),
@@ -288,7 +288,14 @@ def grade_class(assignment, submissions_dir, out_dir, *, jobs: int = 1,
     submissions_dir, out_dir = Path(submissions_dir), Path(out_dir)
     check_folders(submissions_dir, out_dir)
     with _Stop() as stop:
-        tests = collect_tests(assignment, timeout)
+        try:
+            tests = collect_tests(assignment, timeout)
+        except runner.GradingError:
+            if stop.signal is None:
+                raise
+            tests = []  # Interrupted while collecting: killed, not broken.
+        if stop.signal is not None:
+            return ClassResult(assignment.name, tests, [], interrupted_by=stop.signal)
         submissions, ignored = discovery.find_submissions(submissions_dir)
         key = report.signing_key(out_dir)
         tests_sha256 = tests_fingerprint(assignment, tests)
@@ -331,6 +338,8 @@ def grade_class(assignment, submissions_dir, out_dir, *, jobs: int = 1,
                 result.message += f"\n(could not write its results: {error})"
                 return result, report.results_json(result, tests, assignment.name, fingerprint)
 
+        from tqdm import tqdm  # Here, so the Gradescope bundle can grade without it.
+
         bar = tqdm(total=len(pending), disable=not progress or not pending, unit="submission",
                    file=sys.stderr, dynamic_ncols=True)
         with bar, concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -341,6 +350,9 @@ def grade_class(assignment, submissions_dir, out_dir, *, jobs: int = 1,
                 if stop.event.is_set():
                     pool.shutdown(wait=False, cancel_futures=True)
                     kill_descendants()  # Workers may have started a child after the signal.
+                    # `wait` never reports futures cancelled before they started.
+                    done |= {future for future in waiting if future.cancelled()}
+                    waiting -= done
                 for future in done:
                     graded = None if future.cancelled() else future.result()
                     student = futures[future]
@@ -354,8 +366,10 @@ def grade_class(assignment, submissions_dir, out_dir, *, jobs: int = 1,
                         bar.write(f"{_progress_line(result)} in {result.duration_s:.1f} s",
                                   file=sys.stdout)
         outcome.interrupted_by = stop.signal
-    outcome.results = [results[s.student] for s in submissions if s.student in results]
-    outcome.not_graded = [s.student for s in submissions if s.student not in results]
+    order = [submission.student for submission in submissions]
+    outcome.results = [results[student] for student in order if student in results]
+    outcome.graded = [student for student in order if student in outcome.graded]
+    outcome.not_graded = [student for student in order if student not in results]
     outcome.gradebook = out_dir / report.GRADEBOOK_FILE
     report.write_gradebook(outcome.gradebook, outcome.results, tests)
     outcome.report = out_dir / REPORT_FILE

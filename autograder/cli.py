@@ -125,6 +125,10 @@ def cmd_grade(args, argv) -> int:
     outcome = batch.grade_class(args.assignment, args.submissions, args.out, jobs=args.jobs,
                                 timeout=args.timeout, memory_mb=args.memory_mb or None,
                                 force=args.force, progress=args.progress)
+    if outcome.gradebook is None:
+        print(f"interrupted by {signal.Signals(outcome.interrupted_by).name} before grading "
+              "anything", file=sys.stderr)
+        return 128 + outcome.interrupted_by
     for name in outcome.ignored:
         print(f"ignored {name}: not a notebook or a folder")
     if outcome.reused:

@@ -95,7 +95,8 @@ def _link_problem(link: Path, root: Path, shown: str) -> str | None:
             "follows links: upload the notebook itself")
 
 
-def _scan_folder(root: Path, student: str) -> Submission:
+def scan_folder(root: Path, student: str) -> Submission:
+    """The submission a student's folder holds (Gradescope's upload folder, say)."""
     notebooks, problems, entries = [], [], 0
     pending = [()]
     while pending:
@@ -173,7 +174,7 @@ def find_submissions(directory) -> tuple[list[Submission], list[str]]:
             submission = Submission(student, path, None,
                                     f"{shown} is {_kind(mode)}, not a notebook file")
         elif stat.S_ISDIR(mode):
-            submission = _scan_folder(path, student)
+            submission = scan_folder(path, student)
         else:
             ignored.append(shown)
             continue

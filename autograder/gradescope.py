@@ -1,79 +1,226 @@
-"""Export a Gradescope autograder bundle for one assignment.
+"""Gradescope: export an assignment's autograder bundle, and grade one submission inside it.
 
-The zip holds, at its root, Gradescope's `setup.sh` and `run_autograder` plus the part of this
-repository grading needs: the `seqlib` and `autograder` packages, the packaging metadata and the
-assignment's graded tests with their conftests and fixtures. Solutions are never included.
-`run_autograder` grades /autograder/submission with the same sandboxed runner as
-`python -m autograder grade` and copies the student's results.json where Gradescope reads it.
+The bundle (a .zip) holds Gradescope's `setup.sh` and `run_autograder`, a `requirements.txt`
+pinned to this environment's versions of only what the assignment needs (a NumPy assignment
+installs NumPy and pytest, not TensorFlow), and the part of this repository grading needs: the
+`autograder` package, `seqlib` when the tests or the graded cells import it, the public and hidden
+test files with their conftests and fixtures. Never the solutions.
+
+`setup.sh` runs once on Gradescope's Ubuntu 22.04 image. Its own Python is 3.10 and its
+`python3.11` package a 3.11 release candidate, while the course (and what students write) targets
+3.11, so it installs a current CPython 3.11 from the deadsnakes PPA into /autograder/venv.
+
+`run_autograder` runs `python -m autograder.gradescope` on /autograder/submission with the same
+grader as `python -m autograder grade` (public and hidden tests, each test keeping its
+visibility) and ALWAYS leaves /autograder/results/results.json: a submission that cannot be graded
+gets one clear message, a grader failure a message that says so, never Gradescope's generic
+"autograder failed to execute". Student-facing text carries no internal paths.
 """
 
+import argparse
+import ast
+import importlib.metadata
+import json
+import os
+import sys
 import zipfile
 from pathlib import Path
 
-from autograder.assignments import Assignment
-from autograder.pytest_plugin import REPO_ROOT
+from autograder import batch, discovery, notebook, report
+from autograder.assignments import REPO_ROOT, Assignment, find_assignment
 
-# Gradescope's default image is Ubuntu 22.04, whose own Python (3.10) is older than ours.
+# What the grader itself imports while grading, beside what the tests and graded cells import.
+GRADER_MODULES = ("numpy", "pytest")
+# Keras needs a backend; the course's is TensorFlow unless KERAS_BACKEND says otherwise.
+_KERAS_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+# Fixed timestamps make the bundle a pure function of its inputs.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+GRADER_FAILED = ("The autograder could not grade this submission because of a problem on the "
+                 "course staff's side, not in your notebook. Please tell your instructor; "
+                 "your submission is saved.")
+
 SETUP_SH = """\
 #!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the autograder image.
+# Gradescope runs this once, as root, on its Ubuntu 22.04 image. Ubuntu's own Python is 3.10 and
+# its python3.11 a release candidate; the course targets CPython 3.11, from the deadsnakes PPA.
 set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y python3.11 python3.11-venv
+apt-get install -y --no-install-recommends software-properties-common gpg-agent
+add-apt-repository -y ppa:deadsnakes/ppa
+apt-get update
+# bubblewrap: the grader's sandbox, used wherever the container allows namespaces.
+apt-get install -y --no-install-recommends python3.11 python3.11-venv bubblewrap
 python3.11 -m venv /autograder/venv
-/autograder/venv/bin/pip install --upgrade pip
-/autograder/venv/bin/pip install -e /autograder/source pytest nbformat
+/autograder/venv/bin/pip install --no-cache-dir --upgrade pip
+/autograder/venv/bin/pip install --no-cache-dir -r /autograder/source/requirements.txt
+# Submissions run as an unprivileged user, who must be able to run the environment and grader.
+chmod -R a+rX /autograder/venv /autograder/source
 """
 
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
-# Gradescope runs this for every submission; the score comes from the sandboxed grader only.
-set -euo pipefail
-export TF_CPP_MIN_LOG_LEVEL=2
-class_dir=$(mktemp -d)
-ln -s /autograder/submission "$class_dir/submission"
-cd /autograder/source
-/autograder/venv/bin/python -m autograder grade {assignment} "$class_dir" \\
-    --out /autograder/grading --force --timeout {timeout:g} --memory-mb {memory_mb}
-cp /autograder/grading/submission/results.json /autograder/results/results.json
+# Gradescope runs this for every submission. It always leaves results.json; the score comes from
+# the sandboxed grader only. AUTOGRADER_ROOT and AUTOGRADER_PYTHON let it run outside Gradescope.
+root=${{AUTOGRADER_ROOT:-/autograder}}
+python=${{AUTOGRADER_PYTHON:-$root/venv/bin/python}}
+results=$root/results/results.json
+mkdir -p "$root/results"
+rm -f "$results"
+cd "$root/source" && TF_CPP_MIN_LOG_LEVEL=2 PYTHONPATH="$root/source" "$python" \\
+    -m autograder.gradescope --assignment {assignment} --submission "$root/submission" \\
+    --results "$results" --timeout {timeout:g} --memory-mb {memory_mb}
+if [ ! -s "$results" ]; then
+    cat > "$results" <<'JSON'
+{fallback}
+JSON
+fi
+exit 0
 """
 
-_PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE")
-_PACKAGES = ("seqlib", "autograder")
-# Fixed timestamps make the bundle a pure function of its inputs.
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+class BundleError(ValueError):
+    """The assignment cannot be bundled (say, it imports a module this environment lacks)."""
 
 
-def _package_files(package_dir: Path):
-    for path in sorted(package_dir.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            yield path
+# --- What the assignment needs. -------------------------------------------------------------
 
 
-def _test_files(tests: Path):
-    """The graded test file, every conftest.py from the repository root down to it, and the
-    `fixtures/` folder beside it."""
-    yield tests
-    directory = tests.parent
-    while directory != REPO_ROOT and REPO_ROOT in directory.parents:
-        if (directory / "conftest.py").is_file():
-            yield directory / "conftest.py"
-        directory = directory.parent
-    fixtures = tests.parent / "fixtures"
-    if fixtures.is_dir():
-        yield from _package_files(fixtures)
+def _imports(tree: ast.AST, *, nested: bool) -> set[str]:
+    """Absolute module names imported in `tree`: everywhere, or (not `nested`) at module level
+    only, where a local package's lazy imports inside functions do not count."""
+    nodes = ast.walk(tree) if nested else _module_level(tree)
+    names = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _module_level(tree: ast.AST):
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, (ast.If, ast.Try)):
+            pending += node.body + node.orelse + getattr(node, "finalbody", [])
+            pending += [statement for handler in getattr(node, "handlers", [])
+                        for statement in handler.body]
+
+
+def _local_source(module: str, roots) -> Path | None:
+    for root in roots:
+        path = root.joinpath(*module.split("."))
+        for candidate in (path / "__init__.py", path.with_suffix(".py")):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _support_files(test_file: Path) -> list[Path]:
+    """The conftest.py files from the repository root down to `test_file`, and the `fixtures/`
+    folder beside it."""
+    files, folder = [], test_file.parent
+    while folder == REPO_ROOT or REPO_ROOT in folder.parents:
+        if (folder / "conftest.py").is_file():
+            files.append(folder / "conftest.py")
+        if folder == REPO_ROOT:
+            break
+        folder = folder.parent
+    fixtures = test_file.parent / "fixtures"
+    return files + (_files_under(fixtures) if fixtures.is_dir() else [])
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return [path for path in sorted(folder.rglob("*"))
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"]
+
+
+def needed_modules(assignment: Assignment) -> tuple[set[str], set[Path]]:
+    """Third-party top-level modules the grading of `assignment` imports, and the local source
+    files (seqlib's, helpers beside the tests) it reaches."""
+    sources = [path for test_file in assignment.test_files
+               for path in [test_file] + _support_files(test_file) if path.suffix == ".py"]
+    modules = set(GRADER_MODULES)
+    for path in sources:
+        modules |= _imports(ast.parse(path.read_bytes()), nested=True)
+    if assignment.solution.is_file():
+        modules |= _imports(ast.parse(notebook.graded_source(
+            notebook.read_notebook(assignment.solution))), nested=True)
+    # Pytest puts each test file's folder on sys.path, so helper modules there are local too.
+    roots = [REPO_ROOT] + sorted({path.parent for path in sources})
+    third_party, local, pending = set(), set(), list(modules)
+    while pending:
+        module = pending.pop()
+        top = module.split(".")[0]
+        if top in sys.stdlib_module_names or top == "__future__":
+            continue
+        if _local_source(top, roots) is None:
+            third_party.add(top)
+            continue
+        for prefix in _prefixes(module):
+            source = _local_source(prefix, roots)
+            if source is not None and source not in local:
+                local.add(source)
+                pending += _imports(ast.parse(source.read_bytes()), nested=False)
+    if "keras" in third_party:
+        third_party.add(_KERAS_BACKENDS.get(os.environ.get("KERAS_BACKEND", "tensorflow"),
+                                            "tensorflow"))
+    return third_party, local
+
+
+def _prefixes(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
+
+
+def requirements(assignment: Assignment) -> list[str]:
+    """`name==version` of each distribution grading `assignment` imports, as installed here.
+
+    Raises:
+        BundleError: a module the tests or graded cells import is not installed.
+    """
+    third_party, _ = needed_modules(assignment)
+    distributions = importlib.metadata.packages_distributions()
+    pins = set()
+    for module in sorted(third_party):
+        names = distributions.get(module)
+        if not names:
+            raise BundleError(f"{assignment.name} imports {module!r}, which is not installed "
+                              "here; install it so the bundle can pin its version")
+        meta = importlib.metadata.distribution(names[0]).metadata
+        pins.add(f"{meta['Name']}=={meta['Version']}")
+    return sorted(pins, key=str.lower)
+
+
+# --- The bundle. ---------------------------------------------------------------------------
 
 
 def bundle_files(assignment: Assignment) -> dict[str, Path]:
     """Archive name -> file, for the repository part of the bundle."""
-    tests = assignment.public_tests.resolve()
-    if REPO_ROOT not in tests.parents:
-        raise ValueError(f"{tests} is outside the repository {REPO_ROOT}; cannot bundle it")
-    files = [REPO_ROOT / name for name in _PROJECT_FILES if (REPO_ROOT / name).is_file()]
-    for package in _PACKAGES:
-        files += _package_files(REPO_ROOT / package)
-    files += _test_files(tests)
+    files = []
+    for test_file in assignment.test_files:
+        test_file = test_file.resolve()
+        if REPO_ROOT not in test_file.parents:
+            raise BundleError(f"{test_file} is outside the repository {REPO_ROOT}")
+        files += [test_file] + _support_files(test_file)
+    autograder = REPO_ROOT / "autograder"
+    files += [path for path in _files_under(autograder)
+              if path.suffix == ".py" and "demo" not in path.relative_to(autograder).parts]
+    _, local = needed_modules(assignment)
+    seqlib = REPO_ROOT / "seqlib"
+    if any(seqlib in path.parents for path in local):
+        files += _files_under(seqlib)
+    files += [path for path in local if REPO_ROOT / "tests" in path.parents]
     return {path.relative_to(REPO_ROOT).as_posix(): path for path in files}
+
+
+def _fallback_results() -> str:
+    return json.dumps({"score": 0, "output": GRADER_FAILED, "visibility": "visible",
+                       "stdout_visibility": "hidden", "tests": []})
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
@@ -85,16 +232,70 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = Fa
 
 def build_bundle(assignment: Assignment, out_path, *, timeout_s: float,
                  memory_mb: int | None) -> Path:
-    """Writes the Gradescope bundle for `assignment` to `out_path` (a .zip)."""
+    """Writes the Gradescope bundle of `assignment` to `out_path` (a .zip).
+
+    Raises:
+        BundleError: the assignment's files are outside the repository or need a module that
+            is not installed.
+    """
     out_path = Path(out_path)
     files = bundle_files(assignment)
-    tests = assignment.public_tests.resolve().relative_to(REPO_ROOT).as_posix()
-    run_autograder = RUN_AUTOGRADER.format(assignment=tests, timeout=timeout_s,
-                                           memory_mb=memory_mb or 0)
+    public = assignment.public_tests.resolve().relative_to(REPO_ROOT).as_posix()
+    run_autograder = RUN_AUTOGRADER.format(assignment=public, timeout=timeout_s,
+                                           memory_mb=memory_mb or 0,
+                                           fallback=_fallback_results())
+    pins = "".join(f"{pin}\n" for pin in requirements(assignment))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out_path, "w") as archive:
         _add(archive, "setup.sh", SETUP_SH.encode(), executable=True)
         _add(archive, "run_autograder", run_autograder.encode(), executable=True)
+        _add(archive, "requirements.txt", pins.encode())
         for name in sorted(files):
             _add(archive, name, files[name].read_bytes())
     return out_path
+
+
+# --- Inside Gradescope: grade /autograder/submission. ---------------------------------------
+
+
+def grade_submission_folder(assignment: Assignment, folder, *, timeout_s: float,
+                            memory_mb: int | None) -> dict:
+    """results.json data for the one submission in `folder` (what the student uploaded)."""
+    tests = batch.collect_tests(assignment, timeout_s)
+    submission = discovery.scan_folder(Path(folder), "submission")
+    try:
+        data = discovery.read_notebook_bytes(submission)
+    except discovery.SubmissionProblem as problem:
+        result = batch.invalid_result(submission.student, tests, str(problem))
+    else:
+        result = batch.grade_bytes(assignment, tests, submission.student,
+                                   submission.notebook_name, data, timeout_s=timeout_s,
+                                   memory_mb=memory_mb)
+    results = report.results_json(result, tests, assignment.name, {})
+    # Gradescope shows the student's own score line; "submission" is not their name.
+    results["output"] = results["output"].split(": ", 1)[-1]
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope",
+                                     description="Grade one Gradescope submission.")
+    parser.add_argument("--assignment", required=True, help="assignment name or public tests")
+    parser.add_argument("--submission", type=Path, required=True, help="the uploaded files")
+    parser.add_argument("--results", type=Path, required=True, help="results.json to write")
+    parser.add_argument("--timeout", type=float, default=batch.DEFAULT_TIMEOUT_S)
+    parser.add_argument("--memory-mb", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        results = grade_submission_folder(find_assignment(args.assignment), args.submission,
+                                          timeout_s=args.timeout,
+                                          memory_mb=args.memory_mb or None)
+    except Exception as error:  # noqa: BLE001 - the student must get a results.json.
+        print(f"autograder: grading failed: {type(error).__name__}: {error}", file=sys.stderr)
+        results = json.loads(_fallback_results())
+    report.atomic_write_text(args.results, json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

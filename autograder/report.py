@@ -13,6 +13,7 @@ import hmac
 import io
 import json
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -27,10 +28,11 @@ LOG_FILE = "output.log"
 GRADEBOOK_FILE = "grades.csv"
 GRADEBOOK_COLUMNS = ("student", "score", "max_score", "status")
 KEY_FILE = Path(".autograder") / "key"
-# Statuses found before any test ran: one message for the submission, not one per test.
 _MAX_RESULTS_BYTES = 16 * 1024 * 1024
 # Spreadsheets run a cell starting with one of these as a formula.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The folders of an absolute or `../` path (the grader's temporary folders, its tests, the venv).
+_FOLDERS = re.compile(r"(?<![\w.:/])(?:\.\.?/|/)(?:[^\s/:'\"()\[\],<>]+/)+")
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,20 @@ def number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 4)
 
 
+def strip_folders(text: str) -> str:
+    """Student-facing text without the grader's folders: `/tmp/x/work/a1.ipynb` -> `a1.ipynb`,
+    `../tests/assignments/public/test_a1.py` -> `test_a1.py`."""
+    return _FOLDERS.sub("", text)
+
+
 def summary_line(result: Result) -> str:
     line = (f"{result.student}: {number(result.score)}/{number(result.max_score)} points, "
             f"status {result.status} ({STATUSES.get(result.status, result.status)})")
-    return f"{line}\n{result.message}" if result.message else line
+    return f"{line}\n{strip_folders(result.message)}" if result.message else line
 
 
 def _hidden_output(test: GradedTest, passed: bool) -> str:
-    what = test.description or "hidden test"
+    what = test.description.rstrip(".") or "hidden test"
     return f"{what}: {'passed' if passed else 'failed'} (details are not shown for hidden tests)"
 
 
@@ -89,7 +97,7 @@ def student_outputs(result: Result, tests: list[GradedTest]) -> list[str]:
         elif outcome.output.strip() == result.message.strip():
             outputs.append("")
         else:
-            outputs.append(outcome.output)
+            outputs.append(strip_folders(outcome.output))
     return outputs
 
 
@@ -253,7 +261,7 @@ def gradebook_rows(results: list[dict], tests: list[GradedTest]) -> list[list]:
 
 def write_gradebook(path, results: list[dict], tests: list[GradedTest]) -> None:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer)  # RFC 4180 line ends: cells holding CR or LF get quoted.
     header = list(GRADEBOOK_COLUMNS) + [test.name for test in tests]
     for row in [header] + gradebook_rows(results, tests):
         writer.writerow([spreadsheet_safe(cell) for cell in row])

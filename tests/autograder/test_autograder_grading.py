@@ -14,13 +14,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from autograder import cli, gradescope, report, runner
-from autograder.assignments import REPO_ROOT, find_assignment
+from autograder import cli, report, runner
+from autograder.assignments import REPO_ROOT
 
 TOY_TESTS = Path(__file__).with_name("toy") / "test_toy.py"
 TEST_NAMES = ["test_add", "test_running_mean_survives_pickling", "test_norm[values0-5.0]",
@@ -315,24 +314,3 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
         report.atomic_write_text(target, None)
     assert target.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["grades.csv"]
-
-
-def test_gradescope_bundle(tmp_path):
-    assignment = find_assignment(str(TOY_TESTS))
-    first = gradescope.build_bundle(assignment, tmp_path / "a.zip", timeout_s=60, memory_mb=512)
-    second = gradescope.build_bundle(assignment, tmp_path / "b.zip", timeout_s=60, memory_mb=512)
-    assert first.read_bytes() == second.read_bytes()
-    with zipfile.ZipFile(first) as bundle:
-        names = set(bundle.namelist())
-        modes = {info.filename: info.external_attr >> 16 for info in bundle.infolist()}
-        run_autograder = bundle.read("run_autograder").decode()
-        setup = bundle.read("setup.sh").decode()
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "autograder/runner.py",
-            "autograder/child.py", "seqlib/__init__.py", "tests/conftest.py",
-            "tests/autograder/toy/test_toy.py", "tests/autograder/toy/conftest.py"} <= names
-    assert not any(name.startswith("solutions/") or "__pycache__" in name for name in names)
-    assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
-    assert "grade tests/autograder/toy/test_toy.py" in run_autograder
-    assert "--timeout 60 --memory-mb 512" in run_autograder
-    for script in (run_autograder, setup):
-        subprocess.run(["bash", "-n"], input=script, text=True, check=True)
