@@ -6,7 +6,7 @@ import signal
 import sys
 from pathlib import Path
 
-from autograder import batch, gradescope, release, report, runner, summary
+from autograder import batch, discovery, gradescope, release, report, runner, summary
 from autograder.assignments import (
     ASSIGNMENTS_DIR,
     SOLUTIONS_DIR,
@@ -115,7 +115,8 @@ def cmd_check(args) -> int:
     if not path.is_file():
         raise UsageError(f"notebook not found: {path}")
     tests = batch.collect_tests(assignment, args.timeout, hidden=args.hidden)
-    result = batch.grade_bytes(assignment, tests, path.stem, path.name, path.read_bytes(),
+    result = batch.grade_bytes(assignment, tests, discovery.escape_name(path.stem), path.name,
+                               path.read_bytes(),
                                timeout_s=args.timeout, memory_mb=args.memory_mb or None)
     print(report.feedback_text(result, tests), end="")
     return 0

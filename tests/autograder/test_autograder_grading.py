@@ -255,12 +255,17 @@ def test_check_prints_a_table_of_tests_and_points(toy_variant, tmp_path, capsys)
         (["grade", str(TOY_TESTS), ".", "--out", "x", "-j", "0"], "expected a number > 0"),
         (["grade", str(TOY_TESTS), ".", "--out", "grades"], "must not be inside the submissions"),
         (["check", str(TOY_TESTS), "missing.ipynb"], "notebook not found: missing.ipynb"),
+        (["check", str(TOY_TESTS), "--hidden"], "toy has no hidden tests in this copy"),
+        (["grade", str(TOY_TESTS), ".", "--out", "x", "--memory-mb", "-1"], "a number >= 0"),
+        (["grade", str(TOY_TESTS), ".", "--out", "x", "--timeout", "soon"], "expected a number"),
+        (["grade", str(TOY_TESTS), "..", "--out", "a_file"], "the output folder a_file is a "),
         (["gradescope", "nope", "--out", "x.zip"], "unknown assignment 'nope'"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_clear_message(arguments, message, capsys, tmp_path,
                                                    monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("")
     with pytest.raises(SystemExit) as raised:
         cli.main(arguments)
     assert raised.value.code == 2
