@@ -6,6 +6,7 @@ tensorflow-datasets on first use.
 """
 
 from seqlib.data.captions import DigitCaptions, digit_captions
+from seqlib.data.copying import CopyDataset, copy_dataset, copy_vocabulary
 from seqlib.data.corpus import CharCorpus, char_corpus
 from seqlib.data.digits import sequential_digits
 from seqlib.data.language_id import LANGUAGE_ID_LANGUAGES, NumberLanguageID, number_language_id
@@ -25,6 +26,7 @@ from seqlib.data.translation import (
     tokenize_number,
 )
 from seqlib.data.vocab import SPECIAL_TOKENS, Vocabulary, pad_sequences
+from seqlib.data.words import WordCorpus, tokenize_words, word_corpus
 
 __all__ = [
     "DATASETS",
@@ -34,13 +36,17 @@ __all__ = [
     "TEMPORAL_ORDER_CLASSES",
     "TEMPORAL_ORDER_SYMBOLS",
     "CharCorpus",
+    "CopyDataset",
     "DigitCaptions",
     "NumberLanguageID",
     "NumberTranslation",
     "Vocabulary",
+    "WordCorpus",
     "adding_problem",
     "char_corpus",
+    "copy_dataset",
     "copy_task",
+    "copy_vocabulary",
     "default_data_dir",
     "digit_captions",
     "load",
@@ -51,5 +57,7 @@ __all__ = [
     "sequential_digits",
     "temporal_order",
     "tokenize_number",
+    "tokenize_words",
     "vocabulary_from_info",
+    "word_corpus",
 ]
