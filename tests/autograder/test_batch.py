@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 
 from autograder import batch, cli, discovery, report
-from autograder.assignments import REPO_ROOT, find_assignment
+from autograder.assignments import (
+    REPO_ROOT,
+    UnknownAssignmentError,
+    find_assignment,
+    known_assignments,
+)
 
 TOY_TESTS = Path(__file__).with_name("toy") / "test_toy.py"
 HANG = "import math\n\ndef add(a, b):\n    while True:\n        pass"
@@ -208,3 +213,23 @@ def test_a_signal_stops_every_child_and_keeps_what_finished(tmp_path, toy_varian
                                     jobs=2)
         assert resumed.reused == ["alice"] and resumed.graded == ["hang1", "hang2"]
         assert set(_rows(out)) == {"alice", "hang1", "hang2"}
+
+
+def test_assignments_pair_public_and_hidden_tests(tmp_path):
+    public = tmp_path / "public" / "test_x.py"
+    public.parent.mkdir()
+    public.write_text("")
+    student_copy = find_assignment(str(public))
+    assert (student_copy.name, student_copy.hidden_tests) == ("x", None)
+    assert student_copy.test_files == (public,)
+    hidden = tmp_path / "hidden" / "test_x_hidden.py"
+    hidden.parent.mkdir()
+    hidden.write_text("")
+    assert find_assignment(str(public)).test_files == (public, hidden)
+    assert "demo" in known_assignments() and "a1_rnn_numpy" in known_assignments()
+    for spec, message in [("nope", "unknown assignment 'nope': expected one of "),
+                          ("../solutions/a1", "unknown assignment"),
+                          (str(tmp_path / "test_.py"), "graded test file not found"),
+                          (str(hidden.with_name("missing.py")), "not found")]:
+        with pytest.raises(UnknownAssignmentError, match=message):
+            find_assignment(spec)
