@@ -365,15 +365,16 @@ def grade_class(assignment, submissions_dir, out_dir, *, jobs: int = 1,
                     if progress:
                         bar.write(f"{_progress_line(result)} in {result.duration_s:.1f} s",
                                   file=sys.stdout)
+        # Still under the handlers: a second signal must not interrupt writing the gradebook.
+        order = [submission.student for submission in submissions]
+        outcome.results = [results[student] for student in order if student in results]
+        outcome.graded = [student for student in order if student in outcome.graded]
+        outcome.not_graded = [student for student in order if student not in results]
+        outcome.gradebook = out_dir / report.GRADEBOOK_FILE
+        report.write_gradebook(outcome.gradebook, outcome.results, tests)
+        outcome.report = out_dir / REPORT_FILE
+        report.atomic_write_text(outcome.report,
+                                 summary.html_report(summary.summarize(outcome.results, tests),
+                                                     assignment.name))
         outcome.interrupted_by = stop.signal
-    order = [submission.student for submission in submissions]
-    outcome.results = [results[student] for student in order if student in results]
-    outcome.graded = [student for student in order if student in outcome.graded]
-    outcome.not_graded = [student for student in order if student not in results]
-    outcome.gradebook = out_dir / report.GRADEBOOK_FILE
-    report.write_gradebook(outcome.gradebook, outcome.results, tests)
-    outcome.report = out_dir / REPORT_FILE
-    report.atomic_write_text(outcome.report,
-                             summary.html_report(summary.summarize(outcome.results, tests),
-                                                 assignment.name))
     return outcome

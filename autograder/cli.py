@@ -173,3 +173,6 @@ def main(argv=None) -> int:
     except (runner.GradingError, release.ReleaseError, OSError) as error:
         print(f"autograder: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Outside a batch, which handles its own signals.
+        print("autograder: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
