@@ -29,7 +29,7 @@ HEADER = "| lesson | finding | value | threshold | verdict | lesson seconds |"
 CELL_TIMEOUT_S = 1800
 
 
-def run_lesson(path, findings_file):
+def run_lesson(path, findings_file, executed_dir=None):
     """Executes one lesson in full mode; returns (seconds, error message or None)."""
     os.environ.update(SEQ_FAST="0", SEQ_LESSON=path.stem, SEQ_FINDINGS_FILE=str(findings_file))
     notebook = nbformat.read(path, as_version=4)
@@ -41,6 +41,8 @@ def run_lesson(path, findings_file):
         error = None
     except CellExecutionError as failure:
         error = str(failure).strip().splitlines()[-1]
+    if executed_dir is not None:
+        nbformat.write(notebook, Path(executed_dir) / path.name)
     return time.perf_counter() - start, error
 
 
@@ -63,9 +65,9 @@ def previous_rows(skip):
     if not TABLE.exists():
         return []
     lines = TABLE.read_text(encoding="utf-8").splitlines()
-    return [line for line in lines
-            if line.startswith("| ") and line != HEADER
-            and line.split("|")[1].strip() not in skip]
+    rows = [line for line in lines if line.startswith("| ") and line != HEADER]
+    return [row for row in rows
+            if row.split("|")[1].strip() not in skip | {"---"}]
 
 
 def lesson_seconds(rows):
@@ -79,6 +81,7 @@ def lesson_seconds(rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson numbers or stems (default: all)")
+    parser.add_argument("--executed", metavar="DIR", help="also save the executed notebooks here")
     args = parser.parse_args()
     paths = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
     if args.lessons:
@@ -92,7 +95,7 @@ def main():
             findings_file = Path(scratch) / f"{path.stem}.jsonl"
             findings_file.touch()
             print(f"running {path.name} in full mode ...", flush=True)
-            seconds, error = run_lesson(path, findings_file)
+            seconds, error = run_lesson(path, findings_file, args.executed)
             lines = findings_file.read_text(encoding="utf-8").splitlines()
             findings = [json.loads(line) for line in lines]
             if error is None and not findings:
@@ -111,7 +114,8 @@ def main():
         "Written by `make findings` (benchmarks/findings.py): every lesson executed top to bottom "
         "with `SEQ_FAST=0`; each row is one `check_finding` call. Seconds are the wall time of the "
         "whole lesson, measured on a shared machine "
-        f"({platform.machine()}, {os.cpu_count()} CPUs); total {total / 60:.1f} min.",
+        f"({platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[1]:.1f} "
+        f"at the last write); total {total / 60:.1f} min.",
         "",
         HEADER,
         "| --- | --- | --- | --- | --- | --- |",
