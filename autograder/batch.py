@@ -20,8 +20,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import discovery, report, runner, summary
-from autograder.assignments import Assignment, find_assignment
+from autograder import dependencies, discovery, report, runner, summary
+from autograder.assignments import REPO_ROOT, Assignment, find_assignment
 
 DEFAULT_TIMEOUT_S = runner.DEFAULT_TIMEOUT_S
 DEFAULT_MEMORY_MB = runner.DEFAULT_MEMORY_MB
@@ -167,14 +167,11 @@ def _progress_line(result: runner.Result) -> str:
 
 
 def tests_fingerprint(assignment: Assignment, tests: list[report.GradedTest]) -> str:
-    """sha256 over the test files, the conftests and fixtures beside them, and every test's id,
-    points and visibility."""
+    """sha256 over every local file grading reads (test files, conftests, fixtures, the local
+    modules they import) and every test's id, points and visibility."""
     digest = hashlib.sha256()
-    for test_file in assignment.test_files:
-        folder = test_file.parent
-        support = [folder / "conftest.py"] + sorted((folder / "fixtures").rglob("*"))
-        for path in [test_file] + [path for path in support if path.is_file()]:
-            digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\0")
+    for path in dependencies.grading_files(assignment):
+        digest.update(f"{path.relative_to(REPO_ROOT)}\0".encode() + path.read_bytes() + b"\0")
     for test in tests:
         digest.update(f"{test.nodeid}\0{test.points!r}\0{test.visibility}\0".encode())
     return digest.hexdigest()

@@ -18,21 +18,15 @@ gets one clear message, a grader failure a message that says so, never Gradescop
 """
 
 import argparse
-import ast
 import importlib.metadata
 import json
-import os
 import sys
 import zipfile
 from pathlib import Path
 
-from autograder import batch, discovery, notebook, report
+from autograder import batch, dependencies, discovery, report
 from autograder.assignments import REPO_ROOT, Assignment, find_assignment
 
-# What the grader itself imports while grading, beside what the tests and graded cells import.
-GRADER_MODULES = ("numpy", "pytest")
-# Keras needs a backend; the course's is TensorFlow unless KERAS_BACKEND says otherwise.
-_KERAS_BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 # Fixed timestamps make the bundle a pure function of its inputs.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 GRADER_FAILED = ("The autograder could not grade this submission because of a problem on the "
@@ -86,104 +80,13 @@ class BundleError(ValueError):
 # --- What the assignment needs. -------------------------------------------------------------
 
 
-def _imports(tree: ast.AST, *, nested: bool) -> set[str]:
-    """Absolute module names imported in `tree`: everywhere, or (not `nested`) at module level
-    only, where a local package's lazy imports inside functions do not count."""
-    nodes = ast.walk(tree) if nested else _module_level(tree)
-    names = set()
-    for node in nodes:
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
-
-
-def _module_level(tree: ast.AST):
-    pending = list(tree.body)
-    while pending:
-        node = pending.pop()
-        yield node
-        if isinstance(node, (ast.If, ast.Try)):
-            pending += node.body + node.orelse + getattr(node, "finalbody", [])
-            pending += [statement for handler in getattr(node, "handlers", [])
-                        for statement in handler.body]
-
-
-def _local_source(module: str, roots) -> Path | None:
-    for root in roots:
-        path = root.joinpath(*module.split("."))
-        for candidate in (path / "__init__.py", path.with_suffix(".py")):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-def _support_files(test_file: Path) -> list[Path]:
-    """The conftest.py files from the repository root down to `test_file`, and the `fixtures/`
-    folder beside it."""
-    files, folder = [], test_file.parent
-    while folder == REPO_ROOT or REPO_ROOT in folder.parents:
-        if (folder / "conftest.py").is_file():
-            files.append(folder / "conftest.py")
-        if folder == REPO_ROOT:
-            break
-        folder = folder.parent
-    fixtures = test_file.parent / "fixtures"
-    return files + (_files_under(fixtures) if fixtures.is_dir() else [])
-
-
-def _files_under(folder: Path) -> list[Path]:
-    return [path for path in sorted(folder.rglob("*"))
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"]
-
-
-def needed_modules(assignment: Assignment) -> tuple[set[str], set[Path]]:
-    """Third-party top-level modules the grading of `assignment` imports, and the local source
-    files (seqlib's, helpers beside the tests) it reaches."""
-    sources = [path for test_file in assignment.test_files
-               for path in [test_file] + _support_files(test_file) if path.suffix == ".py"]
-    modules = set(GRADER_MODULES)
-    for path in sources:
-        modules |= _imports(ast.parse(path.read_bytes()), nested=True)
-    if assignment.solution.is_file():
-        modules |= _imports(ast.parse(notebook.graded_source(
-            notebook.read_notebook(assignment.solution))), nested=True)
-    # Pytest puts each test file's folder on sys.path, so helper modules there are local too.
-    roots = [REPO_ROOT] + sorted({path.parent for path in sources})
-    third_party, local, pending = set(), set(), list(modules)
-    while pending:
-        module = pending.pop()
-        top = module.split(".")[0]
-        if top in sys.stdlib_module_names or top == "__future__":
-            continue
-        if _local_source(top, roots) is None:
-            third_party.add(top)
-            continue
-        for prefix in _prefixes(module):
-            source = _local_source(prefix, roots)
-            if source is not None and source not in local:
-                local.add(source)
-                pending += _imports(ast.parse(source.read_bytes()), nested=False)
-    if "keras" in third_party:
-        third_party.add(_KERAS_BACKENDS.get(os.environ.get("KERAS_BACKEND", "tensorflow"),
-                                            "tensorflow"))
-    return third_party, local
-
-
-def _prefixes(module: str) -> list[str]:
-    parts = module.split(".")
-    return [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
-
-
 def requirements(assignment: Assignment) -> list[str]:
     """`name==version` of each distribution grading `assignment` imports, as installed here.
 
     Raises:
         BundleError: a module the tests or graded cells import is not installed.
     """
-    third_party, _ = needed_modules(assignment)
+    third_party = dependencies.needed_modules(assignment).third_party
     distributions = importlib.metadata.packages_distributions()
     pins = set()
     for module in sorted(third_party):
@@ -206,14 +109,14 @@ def bundle_files(assignment: Assignment) -> dict[str, Path]:
         test_file = test_file.resolve()
         if REPO_ROOT not in test_file.parents:
             raise BundleError(f"{test_file} is outside the repository {REPO_ROOT}")
-        files += [test_file] + _support_files(test_file)
+        files += [test_file] + dependencies.support_files(test_file)
     autograder = REPO_ROOT / "autograder"
-    files += [path for path in _files_under(autograder)
+    files += [path for path in dependencies.files_under(autograder)
               if path.suffix == ".py" and "demo" not in path.relative_to(autograder).parts]
-    _, local = needed_modules(assignment)
+    local = dependencies.needed_modules(assignment).local
     seqlib = REPO_ROOT / "seqlib"
     if any(seqlib in path.parents for path in local):
-        files += _files_under(seqlib)
+        files += dependencies.files_under(seqlib)
     files += [path for path in local if REPO_ROOT / "tests" in path.parents]
     return {path.relative_to(REPO_ROOT).as_posix(): path for path in files}
 
