@@ -58,3 +58,4 @@ html_theme_options = {
     else "",
 }
 html_last_updated_fmt = None
+html_context = {"default_mode": "light"}

@@ -70,6 +70,8 @@ print("seqlib", seqlib.__version__, "| fast mode:", seqlib.fast_mode())'''
 def student_path(path):
     """The path students open: a solution's student copy lives in assignments/."""
     path = Path(path).resolve()
+    if ROOT not in path.parents:
+        raise ValueError(f"{path} is outside the course at {ROOT}; Colab links need its place")
     relative = path.relative_to(ROOT)
     if relative.parts[0] == "solutions":
         return Path("assignments", *relative.parts[1:])
