@@ -1,7 +1,6 @@
 """Graded tests of the toy assignment (5 points), used by the autograder's own tests."""
 
 import math
-import pickle
 
 import pytest
 
@@ -16,6 +15,8 @@ def test_running_mean_survives_pickling(submission):
     running = submission.Running()
     for value in (1.0, 2.0, 6.0):
         running.update(value)
+    # Pickled and unpickled in the submission's process: the bytes travel as data.
+    pickle = submission.lib("pickle")
     restored = pickle.loads(pickle.dumps(running))
     assert restored.mean == pytest.approx(3.0)
     assert math.isnan(submission.Running().mean)
