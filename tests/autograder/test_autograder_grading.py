@@ -125,7 +125,7 @@ EXPECTED = {
     "gina": ("invalid_submission", 0),
     "hank": ("crashed", 0),
     "ivan": ("crashed", 3),
-    "judy": ("tampered", 0),
+    "judy": ("failed", 0),  # Patching pytest in the sandbox touches no verdict: honest 0.
     "kate": ("partial", 4),
     "leo": ("tampered", 0),
     "mia": ("memory_exceeded", 3),
@@ -172,7 +172,7 @@ def test_feedback_explains_the_failure(graded_class):
     assert "SystemExit" in feedback and "sys.exit(0)" in feedback
     assert "TOTAL" in feedback
     ivan = (out / "ivan" / "feedback.txt").read_text()
-    assert "exited before this test completed" in ivan
+    assert "exited with code 0 before this test completed" in ivan
 
 
 def test_score_comes_from_the_parent_not_from_what_the_submission_writes(graded_class):
@@ -180,10 +180,8 @@ def test_score_comes_from_the_parent_not_from_what_the_submission_writes(graded_
     kate = json.loads((out / "kate" / "results.json").read_text())
     assert kate["score"] == 4 and kate["tests"]  # Parent's file replaced the planted one.
     assert "5/5 points" in (out / "kate" / "output.log").read_text()  # She printed it, though.
-    judy = json.loads((out / "judy" / "results.json").read_text())
-    assert "TestReport.__init__" in judy["output"]
     leo = json.loads((out / "leo" / "results.json").read_text())
-    assert "without the run's token" in leo["output"]
+    assert "invalid message from the submission's process" in leo["output"]
 
 
 def test_no_temporary_files_are_left_behind(graded_class):

@@ -8,7 +8,7 @@ import pytest
 
 from autograder import cli, notebook, release, runner
 from autograder.assignments import ASSIGNMENTS_DIR, PUBLIC_TESTS_DIR
-from autograder.pytest_plugin import SOLUTIONS_DIR
+from autograder.assignments import SOLUTIONS_DIR
 
 TOY_DIR = Path(__file__).with_name("toy")
 STUB = release.STUB
