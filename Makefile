@@ -19,6 +19,11 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	@# The grader's sandbox (autograder/sandbox.py); installed when we are root with apt-get.
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq bubblewrap || { apt-get update -qq \
+	  && apt-get install -y -qq bubblewrap; }; } >/dev/null 2>&1; } \
+	  || echo "note: install bubblewrap (apt-get install -y bubblewrap) to sandbox grading"
 	@touch $@
 
 install: $(STAMP)
