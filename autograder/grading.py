@@ -65,9 +65,11 @@ class TrustedRun:
 
 
 def _trusted_command(test_files, results_fd: int, notebook_path=None, memory_mb=None,
-                     sandbox_mode="auto", collect_only=False) -> list[str]:
+                     sandbox_mode="auto", time_limit_s=None, collect_only=False) -> list[str]:
     command = [sys.executable, "-m", "autograder.trusted", "--results-fd", str(results_fd),
                "--sandbox", sandbox_mode]
+    if time_limit_s:
+        command += ["--time-limit", str(time_limit_s)]
     if memory_mb:
         command += ["--memory-mb", str(memory_mb)]
     if notebook_path is not None:
@@ -234,9 +236,12 @@ def precheck(student: str, notebook_path, tests) -> tuple[Result | None, bytes]:
 def grade_notebook(student: str, notebook_path, test_files, tests: list[TestCase], *,
                    timeout_s: float = DEFAULT_TIMEOUT_S,
                    memory_mb: int | None = DEFAULT_MEMORY_MB,
-                   sandbox_mode: str = "auto") -> Result:
+                   sandbox_mode: str = "auto", time_limit_s: float | None = None) -> Result:
     """Grades one notebook against the trusted list of `tests` (from `collect_tests` on the same
-    `test_files`), in one trusted run with one sandboxed child for all test files."""
+    `test_files`), in one trusted run with one sandboxed child for all test files.
+
+    `timeout_s` bounds the whole run; `time_limit_s` caps each test's own limit (its
+    `time_limit` marker, default 60 s), so one hung function costs only its own tests."""
     start = time.monotonic()
     result, data = precheck(student, notebook_path, tests)
     if result is None:
@@ -246,7 +251,7 @@ def grade_notebook(student: str, notebook_path, test_files, tests: list[TestCase
             copy = folder / _safe_name(Path(notebook_path).name)
             copy.write_bytes(data)
             run = run_trusted(test_files, timeout_s, notebook_path=copy, memory_mb=memory_mb,
-                              sandbox_mode=sandbox_mode)
+                              sandbox_mode=sandbox_mode, time_limit_s=time_limit_s)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         result = score_run(student, tests, run, timeout_s)

@@ -30,7 +30,8 @@ How tests talk to the submission (see `autograder.rpc` for every rule):
 Markers: `points(n)` (required for graded tests, n >= 0), `time_limit(seconds)` and
 `visibility("visible" | "after_due_date" | "after_published" | "hidden")`; the default
 visibility is "visible" for public tests and "after_due_date" for hidden ones
-(`test_<name>_hidden.py`). Options: `--notebook`, `--sandbox auto|bwrap|plain`, `--memory-mb`.
+(`test_<name>_hidden.py`). Options: `--notebook`, `--sandbox auto|bwrap|plain`, `--memory-mb`,
+`--time-limit` (a cap on every test's limit).
 """
 
 import numbers
@@ -57,6 +58,9 @@ def pytest_addoption(parser):
     group.addoption("--sandbox", default="auto", choices=("auto", "bwrap", "plain"),
                     help="how submission processes are isolated (default auto: bubblewrap "
                          "where available, else plain with a warning)")
+    group.addoption("--time-limit", type=float, metavar="S",
+                    help="cap on every test's time limit in seconds (default: the tests' own "
+                         f"`time_limit` markers, else {rpc.DEFAULT_TIME_LIMIT_S:g})")
     group.addoption("--memory-mb", type=int, default=sandbox.DEFAULT_MEMORY_MB, metavar="MB",
                     help=f"memory per submission, 0 for none (default "
                          f"{sandbox.DEFAULT_MEMORY_MB})")
@@ -118,8 +122,11 @@ def test_metadata(item) -> dict:
 
 
 def time_limit(item) -> float:
+    """The test's `time_limit` marker (default 60 s), capped by `--time-limit`."""
     _, limit = _single_argument(item, "time_limit")
-    return float(limit) if limit else rpc.DEFAULT_TIME_LIMIT_S
+    limit = float(limit) if limit else rpc.DEFAULT_TIME_LIMIT_S
+    cap = item.config.getoption("time_limit")
+    return min(limit, cap) if cap else limit
 
 
 @pytest.hookimpl(tryfirst=True)

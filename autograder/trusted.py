@@ -139,6 +139,7 @@ def main(argv=None) -> int:
     parser.add_argument("--memory-mb", type=int)
     parser.add_argument("--notebook")
     parser.add_argument("--sandbox", default="auto")
+    parser.add_argument("--time-limit", type=float)
     parser.add_argument("--collect-only", action="store_true")
     parser.add_argument("test_files", nargs="+")
     args = parser.parse_args(argv)
@@ -162,6 +163,8 @@ def main(argv=None) -> int:
     if args.notebook:
         pytest_args += ["--notebook", args.notebook]
     pytest_args += ["--sandbox", args.sandbox, "--memory-mb", str(args.memory_mb or 0)]
+    if args.time_limit:
+        pytest_args += ["--time-limit", str(args.time_limit)]
     reporter = Reporter(token, args.results_fd, args.collect_only)
     return int(pytest.main(pytest_args, plugins=[reporter]))
 
