@@ -8,7 +8,6 @@ else is regraded. SIGINT and SIGTERM kill every grading process at once, keep wh
 write grades.csv for it and return, so the caller can say how to resume.
 """
 
-import ast
 import concurrent.futures
 import hashlib
 import os
@@ -20,11 +19,12 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import dependencies, discovery, report, runner, summary
+from autograder import dependencies, discovery, grading, report, summary
 from autograder.assignments import REPO_ROOT, Assignment, find_assignment
+from autograder.results import RAN_TO_THE_END, GradingError, Result, TestCase, failed_result
 
-DEFAULT_TIMEOUT_S = runner.DEFAULT_TIMEOUT_S
-DEFAULT_MEMORY_MB = runner.DEFAULT_MEMORY_MB
+DEFAULT_TIMEOUT_S = grading.DEFAULT_TIMEOUT_S
+DEFAULT_MEMORY_MB = grading.DEFAULT_MEMORY_MB
 REPORT_FILE = "report.html"
 # How often the main thread looks at the workers, and re-kills after a signal.
 _POLL_S = 0.2
@@ -40,7 +40,7 @@ class ClassResult:
     submission order; `not_graded` the students an interruption left for the next run."""
 
     assignment: str
-    tests: list[report.GradedTest]
+    tests: list[TestCase]
     results: list[dict]
     graded: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
@@ -54,99 +54,36 @@ class ClassResult:
 # --- The grading engine: collect the tests once, grade one notebook. -------------------------
 
 
-def _static_metadata(test_file: Path) -> dict[str, tuple[str, str | None]]:
-    """Test function name -> (first docstring line, `visibility` marker argument)."""
-    metadata = {}
-    for node in ast.walk(ast.parse(test_file.read_bytes())):
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
-            visibility = None
-            for decorator in node.decorator_list:
-                if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
-                        and decorator.func.attr == "visibility" and decorator.args
-                        and isinstance(decorator.args[0], ast.Constant)):
-                    visibility = decorator.args[0].value
-            docstring = (ast.get_docstring(node) or "").strip().splitlines()
-            metadata[node.name] = (docstring[0] if docstring else "", visibility)
-    return metadata
-
-
 def collect_tests(assignment: Assignment, timeout_s: float = DEFAULT_TIMEOUT_S,
-                  *, hidden: bool = True) -> list[report.GradedTest]:
-    """The graded tests of `assignment` with their points: public, then (with `hidden`) hidden,
-    from runs that load no submission.
+                  *, hidden: bool = True) -> list[TestCase]:
+    """The graded tests of `assignment` with their points, visibility and description: public,
+    then (with `hidden`) hidden, from a run that loads no submission.
 
     Raises:
-        runner.GradingError: a test file cannot be collected or lacks valid points.
+        GradingError: a test file cannot be collected or lacks valid points.
     """
-    tests = []
-    for path in _test_files(assignment, hidden):
-        is_hidden = path == assignment.hidden_tests
-        metadata = _static_metadata(path)
-        for case in runner.collect_tests(path, timeout_s=timeout_s):
-            function = case.name.split("::")[-1].split("[")[0]
-            description, visibility = metadata.get(function, ("", None))
-            visibility = visibility or ("after_due_date" if is_hidden else "visible")
-            tests.append(report.GradedTest(case.nodeid, case.points, visibility, is_hidden,
-                                           description))
-    return tests
+    return grading.collect_tests(_test_files(assignment, hidden), timeout_s)
 
 
 def _test_files(assignment: Assignment, hidden: bool) -> tuple[Path, ...]:
     return assignment.test_files if hidden else (assignment.public_tests,)
 
 
-# Statuses of a run that ended normally; any other status of one test file's run wins.
-_RAN_TO_THE_END = ("ok", "partial", "failed")
-
-
-def grade_notebook(assignment: Assignment, tests: list[report.GradedTest], student: str,
-                   notebook_path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
-                   memory_mb: int | None = DEFAULT_MEMORY_MB) -> runner.Result:
-    """Grades one notebook against the trusted `tests`: one run per test file, which shares
-    `timeout_s` in proportion to its number of tests."""
-    hidden = any(test.hidden for test in tests)
-    parts = []
-    for path in _test_files(assignment, hidden):
-        cases = [runner.TestCase(test.nodeid, test.points) for test in tests
-                 if test.hidden == (path == assignment.hidden_tests)]
-        parts.append(runner.grade_submission(
-            runner.Submission(student, notebook_path), path, cases,
-            timeout_s=timeout_s * len(cases) / len(tests), memory_mb=memory_mb))
-    result = runner.Result(student, "", [test for part in parts for test in part.tests],
-                           "\n".join(part.message for part in parts if part.message),
-                           "\n".join(part.log for part in parts),
-                           sum(part.duration_s for part in parts))
-    abnormal = [part.status for part in parts if part.status not in _RAN_TO_THE_END]
-    if abnormal:
-        result.status = abnormal[0]
-    elif result.score == result.max_score:
-        result.status = "ok"
-    else:
-        result.status = "partial" if result.score > 0 else "failed"
-    return result
-
-
-def invalid_result(student: str, tests: list[report.GradedTest], message: str) -> runner.Result:
-    return runner.Result(student, "invalid_submission",
-                         [runner.TestResult(test.name, 0.0, test.points, message)
-                          for test in tests], message)
-
-
-def grade_bytes(assignment: Assignment, tests: list[report.GradedTest], student: str,
-                notebook_name: str, data: bytes, **limits) -> runner.Result:
-    """Grades notebook bytes from a private copy, so nothing the grader reads later can have
-    changed under it. A grader failure on one submission becomes that submission's result."""
+def grade_bytes(assignment: Assignment, tests: list[TestCase], student: str,
+                notebook_name: str, data: bytes, **limits) -> Result:
+    """Grades notebook bytes from a private copy, so what was hashed is what is graded. A grader
+    failure on one submission becomes that submission's result."""
     folder = Path(tempfile.mkdtemp(prefix="autograder-submission-"))
     try:
         path = folder / (notebook_name if _plain_name(notebook_name) else "submission.ipynb")
         path.write_bytes(data)
-        return grade_notebook(assignment, tests, student, path, **limits)
+        hidden = any(test.hidden for test in tests)
+        return grading.grade_notebook(student, path, _test_files(assignment, hidden), tests,
+                                      **limits)
     except Exception as error:  # noqa: BLE001 - one submission must not stop the class.
-        message = (f"the grader failed on this submission ({type(error).__name__}: {error}); "
-                   "review it by hand")
-        return runner.Result(student, "crashed",
-                             [runner.TestResult(test.name, 0.0, test.points, message)
-                              for test in tests], message)
+        return failed_result(student, tests, "crashed",
+                             f"the grader failed on this submission ({type(error).__name__}: "
+                             f"{error}); review it by hand")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -156,9 +93,9 @@ def _plain_name(name: str) -> bool:
             and all(char.isalnum() or char in "._- " for char in name))
 
 
-def _progress_line(result: runner.Result) -> str:
+def _progress_line(result: Result) -> str:
     line = report.summary_line(result).splitlines()[0]
-    if result.status in _RAN_TO_THE_END or not result.message:
+    if result.status in RAN_TO_THE_END or not result.message:
         return line
     return f"{line}: {result.message.splitlines()[0]}"
 
@@ -166,7 +103,7 @@ def _progress_line(result: runner.Result) -> str:
 # --- Fingerprints: what a stored results.json must match to be reused. ----------------------
 
 
-def tests_fingerprint(assignment: Assignment, tests: list[report.GradedTest]) -> str:
+def tests_fingerprint(assignment: Assignment, tests: list[TestCase]) -> str:
     """sha256 over every local file grading reads (test files, conftests, fixtures, the local
     modules they import) and every test's id, points and visibility."""
     digest = hashlib.sha256()
@@ -278,7 +215,7 @@ def grade_class(assignment, submissions_dir, out_dir, *, jobs: int = 1,
 
     Raises:
         BatchError: the folders are unusable; nothing was graded.
-        runner.GradingError: the tests cannot be collected.
+        GradingError: the tests cannot be collected.
     """
     if not isinstance(assignment, Assignment):
         assignment = find_assignment(assignment)
@@ -287,7 +224,7 @@ def grade_class(assignment, submissions_dir, out_dir, *, jobs: int = 1,
     with _Stop() as stop:
         try:
             tests = collect_tests(assignment, timeout)
-        except runner.GradingError:
+        except GradingError:
             if stop.signal is None:
                 raise
             tests = []  # Interrupted while collecting: killed, not broken.
@@ -321,7 +258,8 @@ def grade_class(assignment, submissions_dir, out_dir, *, jobs: int = 1,
             if stop.event.is_set():
                 return None
             if data is None:
-                result = invalid_result(submission.student, tests, problem)
+                result = failed_result(submission.student, tests, "invalid_submission",
+                                       problem)
             else:
                 result = grade_bytes(assignment, tests, submission.student,
                                      submission.notebook_name, data, timeout_s=timeout,

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from autograder import batch, dependencies, discovery, report
 from autograder.assignments import REPO_ROOT, Assignment, find_assignment
+from autograder.results import failed_result
 
 # Fixed timestamps make the bundle a pure function of its inputs.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -169,7 +170,7 @@ def grade_submission_folder(assignment: Assignment, folder, *, timeout_s: float,
     try:
         data = discovery.read_notebook_bytes(submission)
     except discovery.SubmissionProblem as problem:
-        result = batch.invalid_result(submission.student, tests, str(problem))
+        result = failed_result(submission.student, tests, "invalid_submission", str(problem))
     else:
         result = batch.grade_bytes(assignment, tests, submission.student,
                                    submission.notebook_name, data, timeout_s=timeout_s,

@@ -17,10 +17,9 @@ import re
 import secrets
 import stat
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.runner import STATUSES, Result
+from autograder.results import STATUSES, Result, TestCase
 
 RESULTS_FILE = "results.json"
 FEEDBACK_FILE = "feedback.txt"
@@ -33,22 +32,6 @@ _MAX_RESULTS_BYTES = 16 * 1024 * 1024
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # The folders of an absolute or `../` path (the grader's temporary folders, its tests, the venv).
 _FOLDERS = re.compile(r"(?<![\w.:/])(?:\.\.?/|/)(?:[^\s/:'\"()\[\],<>]+/)+")
-
-
-@dataclass(frozen=True)
-class GradedTest:
-    """A graded test as collected from the trusted test files."""
-
-    nodeid: str
-    points: float
-    visibility: str = "visible"
-    hidden: bool = False
-    description: str = ""
-
-    @property
-    def name(self) -> str:
-        """The id without its file: `test_norm[3]`, `TestCell::test_shape`."""
-        return self.nodeid.split("::", 1)[-1]
 
 
 def atomic_write_text(path, text: str) -> None:
@@ -82,12 +65,12 @@ def summary_line(result: Result) -> str:
     return f"{line}\n{strip_folders(result.message)}" if result.message else line
 
 
-def _hidden_output(test: GradedTest, passed: bool) -> str:
+def _hidden_output(test: TestCase, passed: bool) -> str:
     what = test.description.rstrip(".") or "hidden test"
     return f"{what}: {'passed' if passed else 'failed'} (details are not shown for hidden tests)"
 
 
-def student_outputs(result: Result, tests: list[GradedTest]) -> list[str]:
+def student_outputs(result: Result, tests: list[TestCase]) -> list[str]:
     """What the student may read of each test: nothing of a hidden test but its description and
     outcome, and nothing that only repeats the submission's message."""
     outputs = []
@@ -101,7 +84,7 @@ def student_outputs(result: Result, tests: list[GradedTest]) -> list[str]:
     return outputs
 
 
-def results_json(result: Result, tests: list[GradedTest], assignment: str,
+def results_json(result: Result, tests: list[TestCase], assignment: str,
                  fingerprint: dict) -> dict:
     """Gradescope's results.json; grader-specific fields (status, what was graded) live in
     `extra_data`."""
@@ -163,7 +146,7 @@ def score_table(result: Result) -> str:
     return format_table(rows, ("test", "result", "points", "max"))
 
 
-def feedback_text(result: Result, tests: list[GradedTest]) -> str:
+def feedback_text(result: Result, tests: list[TestCase]) -> str:
     parts = [summary_line(result), "", score_table(result)]
     # Tests failing for one reason (say, a graded cell that raises) share one explanation.
     failures: dict[str, list[str]] = {}
@@ -199,7 +182,7 @@ def _signature(data: dict, key: bytes) -> str:
     return hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
-def write_student_files(result: Result, tests: list[GradedTest], assignment: str,
+def write_student_files(result: Result, tests: list[TestCase], assignment: str,
                         fingerprint: dict, out_dir, key: bytes) -> dict:
     """Writes `<out_dir>/<student>/` feedback, output log and, last, the signed results.json;
     returns the results.json data."""
@@ -249,7 +232,7 @@ def spreadsheet_safe(cell):
     return cell
 
 
-def gradebook_rows(results: list[dict], tests: list[GradedTest]) -> list[list]:
+def gradebook_rows(results: list[dict], tests: list[TestCase]) -> list[list]:
     rows = []
     for data in results:
         extra = data["extra_data"]
@@ -259,7 +242,7 @@ def gradebook_rows(results: list[dict], tests: list[GradedTest]) -> list[list]:
     return rows
 
 
-def write_gradebook(path, results: list[dict], tests: list[GradedTest]) -> None:
+def write_gradebook(path, results: list[dict], tests: list[TestCase]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # RFC 4180 line ends: cells holding CR or LF get quoted.
     header = list(GRADEBOOK_COLUMNS) + [test.name for test in tests]

@@ -12,7 +12,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from autograder.report import GradedTest, format_table, number
+from autograder.report import format_table, number
+from autograder.results import TestCase
 
 HISTOGRAM_BINS = 10
 
@@ -55,7 +56,7 @@ class ClassSummary:
                 for index in range(HISTOGRAM_BINS)]
 
 
-def summarize(results: list[dict], tests: list[GradedTest]) -> ClassSummary:
+def summarize(results: list[dict], tests: list[TestCase]) -> ClassSummary:
     """The summary of the graded students' results.json data."""
     earned = [{test["name"]: test["score"] for test in data["tests"]} for data in results]
     rates = [TestRate(test.name, test.points, test.hidden,

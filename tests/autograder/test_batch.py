@@ -22,6 +22,7 @@ from autograder.assignments import (
     find_assignment,
     known_assignments,
 )
+from autograder.results import TestCase
 
 TOY_TESTS = Path(__file__).with_name("toy") / "test_toy.py"
 HANG = "import math\n\ndef add(a, b):\n    while True:\n        pass"
@@ -158,7 +159,7 @@ def test_resume_regrades_changed_notebooks_and_tests_and_distrusts_foreign_resul
 
 
 def test_grades_csv_cells_cannot_run_as_formulas(tmp_path):
-    tests = [report.GradedTest("t.py::test_a", 1)]
+    tests = [TestCase("t.py::test_a", 1)]
     results = [{"score": 1, "tests": [{"name": "test_a", "score": 1}],
                 "extra_data": {"student": name, "max_score": 1, "status": "ok"}}
                for name in ("=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx",

@@ -2,19 +2,20 @@
 
 import re
 
-from autograder import report, runner, summary
+from autograder import report, summary
+from autograder.results import Result, TestCase, TestResult
 
 TESTS = [
-    report.GradedTest("public/test_a.py::test_shape", 2),
-    report.GradedTest("public/test_a.py::test_values", 3),
-    report.GradedTest("hidden/test_a_hidden.py::test_other_seeds[7]", 5, "after_due_date", True,
+    TestCase("public/test_a.py::test_shape", 2),
+    TestCase("public/test_a.py::test_values", 3),
+    TestCase("hidden/test_a_hidden.py::test_other_seeds[7]", 5, "after_due_date", True,
                       "rnn_step on other seeds."),
 ]
 
 
 def _result(student, scores, outputs=("", "", ""), status="partial", message=""):
-    return runner.Result(student, status, [
-        runner.TestResult(test.name, score, test.points, output)
+    return Result(student, status, [
+        TestResult(test.name, score, test.points, output)
         for test, score, output in zip(TESTS, scores, outputs)
     ], message)
 
