@@ -318,6 +318,9 @@ def _truncate(text: str) -> str:
 # --- The trusted side's proxies -----------------------------------------------------------------
 
 DEFAULT_TIME_LIMIT_S = 60.0
+# Loading the graded cells (importing Keras: seconds, more on a busy machine) has its own clock,
+# so it does not eat the first test's time limit.
+LOAD_TIME_LIMIT_S = 180.0
 
 
 def _fail(message: str):
@@ -433,7 +436,8 @@ class Submission:
             self._callbacks.clear()
             data, name = self._notebook
             try:
-                self._exchange({"op": "load", "name": name}, value=data, load=True)
+                self._exchange({"op": "load", "name": name}, value=data, load=True,
+                               deadline=time.monotonic() + LOAD_TIME_LIMIT_S)
             except BaseException:
                 if self._load_failure is None:
                     self._drop_child()
@@ -444,8 +448,8 @@ class Submission:
         self._ensure_child()
         return self._exchange(message, value)
 
-    def _exchange(self, message: dict, value=None, load: bool = False):
-        child, deadline = self._child, self._deadline_now()
+    def _exchange(self, message: dict, value=None, load: bool = False, deadline=None):
+        child, deadline = self._child, deadline or self._deadline_now()
         try:
             encoder = Encoder(self._encode_other)
             message["value"] = encoder.encode(value)
@@ -463,7 +467,7 @@ class Submission:
                     return self._raise_error(reply["error"], load)
                 return decoder.decode(reply.get("value"))
         except DeadlineExceeded:
-            failure = self._timed_out()
+            failure = self._timed_out(LOAD_TIME_LIMIT_S if load else self._current_limit)
         except ChildGone:
             failure = self._child_died()
         except ProtocolError as error:
@@ -486,8 +490,7 @@ class Submission:
             self._incident("memory", "MemoryError in the submission")
         raise rebuilt
 
-    def _timed_out(self) -> str:
-        limit = self._current_limit
+    def _timed_out(self, limit: float) -> str:
         self._incident("timeout", f"timed out after {limit:g} s")
         self._drop_child()
         return f"timed out after {limit:g} s (your code was stopped; the next test starts afresh)"
