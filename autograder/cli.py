@@ -6,13 +6,14 @@ import signal
 import sys
 from pathlib import Path
 
-from autograder import batch, discovery, gradescope, release, report, runner, summary
+from autograder import batch, discovery, gradescope, release, report, summary
 from autograder.assignments import (
     ASSIGNMENTS_DIR,
     SOLUTIONS_DIR,
     UnknownAssignmentError,
     find_assignment,
 )
+from autograder.results import GradingError
 
 
 class UsageError(Exception):
@@ -170,7 +171,7 @@ def main(argv=None) -> int:
         return commands[args.command](args)
     except (UsageError, UnknownAssignmentError, batch.BatchError) as error:
         parser.error(str(error))
-    except (runner.GradingError, release.ReleaseError, OSError) as error:
+    except (GradingError, release.ReleaseError, OSError) as error:
         print(f"autograder: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Outside a batch, which handles its own signals.
