@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", type=Path, default=ASSIGNMENTS_DIR, help="student notebooks")
     sub.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 if the student notebooks are not up to date")
+    sub.add_argument("--student", type=Path, metavar="DIR",
+                     help="write the student course (no solutions, hidden tests or mutants) "
+                          "into the new or empty folder DIR")
 
     def add_limits(sub):
         sub.add_argument("--timeout", type=_positive(float), default=batch.DEFAULT_TIMEOUT_S,
@@ -96,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_release(args) -> int:
     if not args.solutions.is_dir():
         raise UsageError(f"solutions directory not found: {args.solutions}")
+    if args.student:
+        print(f"wrote the student course to {release.release_student(args.student)}")
+        return 0
     if args.check:
         problems = release.stale_assignments(args.solutions, args.out)
         for problem in problems:

@@ -48,7 +48,7 @@ def _mentions(node: ast.AST) -> set[str]:
     return found
 
 
-def _imported_modules(tree: ast.Module) -> set[str]:
+def _imported_modules(tree: ast.AST) -> set[str]:
     modules = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -58,9 +58,16 @@ def _imported_modules(tree: ast.Module) -> set[str]:
     return modules
 
 
+def _imported_names(tree: ast.Module) -> set[str]:
+    return {
+        part for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names for part in (alias.name.split(".") + [alias.asname or ""])
+    }
+
+
 def _reachable(tree: ast.Module, name: str) -> list[ast.AST]:
-    """The top-level definition of `name`, the definitions it reaches by name, and every
-    top-level statement that is not a definition (module code runs for everyone)."""
+    """The top-level definition of `name`, the definitions it reaches by name, the module code
+    that is not an import (it runs for everyone) and the imports whose names those use."""
     definitions = {
         node.name: node
         for node in tree.body
@@ -75,24 +82,47 @@ def _reachable(tree: ast.Module, name: str) -> list[ast.AST]:
             continue
         seen.add(current)
         pending.extend(_mentions(definitions[current]) & definitions.keys())
-    others = [node for node in tree.body if node not in definitions.values()]
-    return [definitions[key] for key in sorted(seen)] + others
+    reached = [definitions[key] for key in sorted(seen)]
+    used = set().union(*(_mentions(node) for node in reached))
+    # Module code runs for everyone; an import counts where what it binds is used.
+    others = [
+        node for node in tree.body
+        if node not in definitions.values() and (
+            not isinstance(node, (ast.Import, ast.ImportFrom))
+            or {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+            & (used | {name})
+        )
+    ]
+    return reached + others
 
 
 def own_work_problems(graded_source: str, name: str, allowed_modules, forbidden=()) -> list[str]:
     """What makes `name` in the graded cells not the student's own work (empty if nothing)."""
     tree = notebook.parse_graded_source(graded_source)
     problems = []
-    imported = sorted(_imported_modules(tree) - set(allowed_modules))
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    if not any(isinstance(node, definitions) and node.name == name for node in tree.body):
+        problems.append(f"`{name}` must be defined (def or class) in your graded cells")
+    reachable = _reachable(tree, name)
+    imported = sorted(
+        set().union(*(_imported_modules(node) for node in reachable)) - set(allowed_modules)
+    )
     if imported:
         problems.append(
             f"the graded cells import {', '.join(imported)}; they may import only "
             f"{', '.join(sorted(allowed_modules))}"
         )
     mentioned, variables = set(), set()
-    for node in _reachable(tree, name):
+    for node in reachable:
         mentioned |= _mentions(node)
         variables |= {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
+    # The graded name itself may appear as a variable (`super(LSTMCell, self)`), never as an
+    # attribute or import (`keras.layers.LSTMCell`).
+    attributes = {
+        child.attr for node in reachable for child in ast.walk(node)
+        if isinstance(child, ast.Attribute)
+    }
+    mentioned -= {name} - attributes - _imported_names(tree)
     used = sorted(
         (mentioned & (set(forbidden) | ALWAYS_FORBIDDEN)) | (variables & FORBIDDEN_BUILTINS)
     )

@@ -102,3 +102,54 @@ def test_a_raising_cell_reports_the_students_traceback(toy_variant, tmp_path, st
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="notebook not found"):
         notebook.build_module(tmp_path / "nope.ipynb")
+
+
+def _cell(cell_id, source, tags=("graded",), kind="code"):
+    return {"cell_type": kind, "id": cell_id, "metadata": {"tags": list(tags)}, "source": source}
+
+
+TEMPLATE = {"cells": [
+    _cell("intro", "# Assignment", tags=(), kind="markdown"),
+    _cell("clip", "def clip_by_global_norm(grads, max_norm):\n    raise NotImplementedError"),
+    _cell("norms", "import numpy as np\nSCALE = 2\n\nclass Norms:\n    pass"),
+]}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda cells: cells[1]["metadata"].update(tags=[]),
+         "cell `clip` lost its `graded` tag (in JupyterLab select the cell, open the Property "
+         "Inspector"),
+        (lambda cells: cells.pop(1), "the graded cell `clip` that defines it was deleted"),
+        (lambda cells: cells[1].update(source="def clip(grads, max_norm):\n    pass"),
+         "cell `clip` no longer defines it (keep the names and signatures)"),
+    ],
+    ids=["tag-removed", "cell-deleted", "function-renamed"],
+)
+def test_a_missing_graded_name_says_which_cell_and_why(change, message):
+    submission = json.loads(json.dumps(TEMPLATE))
+    change(submission["cells"])
+    text = notebook.missing_name_message("clip_by_global_norm", submission, TEMPLATE)
+    assert text.startswith("function `clip_by_global_norm` is missing from your graded cells: ")
+    assert message in text
+
+
+def test_a_missing_name_without_notebooks_or_template_cell_is_the_plain_message():
+    plain = "function `clip_by_global_norm` is missing from your graded cells"
+    assert notebook.missing_name_message("clip_by_global_norm") == plain
+    assert notebook.missing_name_message("not_in_template", TEMPLATE, TEMPLATE) == (
+        "function `not_in_template` is missing from your graded cells")
+
+
+def test_defined_names_are_the_top_level_definitions():
+    assert notebook.defined_names(TEMPLATE["cells"][2]["source"]) == {"Norms", "SCALE"}
+    assert notebook.defined_names("def broken(:") == set()
+
+
+@pytest.mark.parametrize("text", ["def f(:\n", "x = " + "(" * 10_000 + ")" * 10_000, "a\0b"],
+                         ids=["syntax", "deep-nesting", "null-byte"])
+def test_parse_graded_source_fails_cleanly(text):
+    with pytest.raises(notebook.GradedSourceError, match="your graded cells cannot be parsed"):
+        notebook.parse_graded_source(text)
+    assert isinstance(notebook.GradedSourceError("x"), AssertionError)

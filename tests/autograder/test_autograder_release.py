@@ -6,12 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli, notebook, release, runner
-from autograder.assignments import ASSIGNMENTS_DIR, PUBLIC_TESTS_DIR
-from autograder.assignments import SOLUTIONS_DIR
+from autograder import batch, cli, grading, notebook, release
+from autograder.assignments import (
+    ASSIGNMENTS_DIR,
+    PUBLIC_TESTS_DIR,
+    SOLUTIONS_DIR,
+    find_assignment,
+)
+from autograder.results import TestCase
 
 TOY_DIR = Path(__file__).with_name("toy")
-STUB = release.STUB
+MARKER, RAISE = release.STUB_LINES
 
 
 def test_stub_keeps_the_indentation_of_each_region():
@@ -28,11 +33,14 @@ def test_stub_keeps_the_indentation_of_each_region():
     ])
     assert release.stub_source(source) == "\n".join([
         "def f(x):",
-        f"    {STUB}",
+        f"    {MARKER}",
+        f"    {RAISE}",
         "    for i in range(3):",
-        f"        {STUB}",
+        f"        {MARKER}",
+        f"        {RAISE}",
         "    return y",
     ])
+    assert release.solution_regions(source) == ["    y = x + 1", "        y += i"]
 
 
 @pytest.mark.parametrize(
@@ -73,6 +81,23 @@ def test_release_strips_outputs_and_is_deterministic(tmp_path):
     assert release.stale_assignments(solutions, tmp_path / "first") == []
 
 
+def test_points_table_groups_public_and_hidden_points_by_function():
+    tests = [
+        TestCase("t.py::test_a", 3, description="step: one step"),
+        TestCase("t.py::test_b[step_back-1]", 2, description="both directions"),
+        TestCase("t_hidden.py::test_c", 1.5, hidden=True, description="step on other shapes"),
+    ]
+    table = release.points_table(tests, ["step", "step_back"])
+    assert table.splitlines()[2:] == [
+        "| `step` | 3 | 1.5 | 4.5 |",
+        "| `step_back` | 2 | 0 | 2 |",
+        "| **total** | **5** | **1.5** | **6.5** |",
+    ]
+    unnamed = TestCase("t.py::test_d", 1, description="does something")
+    with pytest.raises(release.ReleaseError, match="test_d: its docstring's first line must name"):
+        release.points_table([unnamed], ["step"])
+
+
 def test_release_check_reports_stale_and_missing_notebooks(tmp_path, capsys):
     solutions, assignments = tmp_path / "solutions", tmp_path / "assignments"
     solutions.mkdir()
@@ -98,29 +123,29 @@ def test_checked_in_assignments_match_a_fresh_release():
 
 def _released_assignments():
     """The toy assignment, and every solution that has its graded tests."""
-    pairs = [(TOY_DIR / "test_toy.py", TOY_DIR / "toy.ipynb")]
-    for solution in sorted(SOLUTIONS_DIR.glob("*.ipynb")):
-        tests = PUBLIC_TESTS_DIR / f"test_{solution.stem}.py"
-        if tests.is_file():
-            pairs.append((tests, solution))
-    return [pytest.param(tests, solution, id=solution.stem) for tests, solution in pairs]
+    specs = [str(TOY_DIR / "test_toy.py")]
+    specs += [solution.stem for solution in sorted(SOLUTIONS_DIR.glob("*.ipynb"))
+              if (PUBLIC_TESTS_DIR / f"test_{solution.stem}.py").is_file()]
+    return [pytest.param(spec, id=Path(spec).stem.removeprefix("test_")) for spec in specs]
 
 
-@pytest.mark.parametrize("test_file, solution", _released_assignments())
-def test_solution_earns_full_marks_and_released_stubs_score_zero(test_file, solution, tmp_path):
-    """Through the sandboxed grader: no false tampering alarm on the solution, and the student
-    copy as released scores 0 with every test accounted for instead of crashing the grader."""
+@pytest.mark.parametrize("spec", _released_assignments())
+def test_solution_earns_full_marks_and_released_stubs_score_zero(spec, tmp_path):
+    """Through the sandboxed grader, public and hidden tests: no false tampering alarm on the
+    solution, and the student copy as released scores 0 with every test accounted for instead
+    of crashing the grader."""
+    assignment = find_assignment(spec)
     student = tmp_path / "student.ipynb"
-    release.release_notebook(solution, student)
+    release.release_notebook(assignment.solution, student)
     notebook.load_graded_code(student)  # The stubs are valid Python.
-    tests = runner.collect_tests(test_file)
+    tests = batch.collect_tests(assignment)
+    assert any(test.hidden for test in tests) == (assignment.hidden_tests is not None)
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         reference, stub = pool.map(
-            lambda path: runner.grade_submission(runner.Submission(path.stem, path), test_file,
-                                                 tests),
-            (solution, student),
+            lambda path: grading.grade_notebook(path.stem, path, assignment.test_files, tests),
+            (assignment.solution, student),
         )
     assert (reference.status, reference.score) == ("ok", reference.max_score), reference.message
     assert stub.status in ("failed", "crashed"), stub.message
     assert stub.score == 0
-    assert [test.name for test in stub.tests] == [test.name for test in tests]
+    assert len(stub.tests) == len(tests)
