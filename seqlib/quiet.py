@@ -9,7 +9,10 @@ configure the logger, so ``TF_CPP_MIN_LOG_LEVEL`` no longer silences lines such 
 They go straight to file descriptor 2, which Jupyter shows as red boxes. ``install()`` wraps the
 first import of the ``tensorflow`` package: for its duration only, descriptor 2 goes to a
 temporary file; afterwards the start-up noise is dropped and every other line is written back
-to stderr. ``import seqlib`` calls it, so importing seqlib before Keras is all a notebook needs.
+to stderr. In a Jupyter kernel, which already pipes descriptor 2 through a thread of its own, a
+second such pipe then keeps filtering: TensorFlow also logs harmless "errors" while it runs, such
+as ``E0000 ... oneDNN supports DT_BOOL only on platforms with AVX-512``. ``import seqlib`` calls
+``install()``, so importing seqlib before Keras is all a notebook needs.
 """
 
 import contextlib
@@ -19,6 +22,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 
 # Abseil's prefix: severity, date, time, thread id, file:line.
 _ABSL_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] (.*)$")
@@ -73,6 +77,36 @@ def filtered_stderr():
                 sys.stderr.flush()
 
 
+def filter_stderr_from_now_on():
+    """Sends file descriptor 2 through ``is_startup_noise`` for the rest of the process.
+
+    A pipe and a daemon thread, like Jupyter's own capture of descriptor 2; so it is used in
+    kernels only, where output is asynchronous already.
+    """
+    read_end, write_end = os.pipe()
+    target = os.dup(2)
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    threading.Thread(target=_forward, args=(read_end, target), daemon=True,
+                     name="seqlib-quiet-stderr").start()
+
+
+def _forward(read_end, target):
+    pending = b""
+    while chunk := os.read(read_end, 1 << 16):
+        *lines, pending = (pending + chunk).split(b"\n")
+        kept = b"".join(line + b"\n" for line in lines
+                        if not is_startup_noise(line.decode(errors="replace")))
+        # Abseil writes a line at a time; a partial line (a progress bar) must not wait.
+        os.write(target, kept + pending)
+        pending = b""
+
+
+def _in_jupyter_kernel():
+    shell = sys.modules.get("IPython")
+    return shell is not None and getattr(shell.get_ipython(), "kernel", None) is not None
+
+
 class _QuietLoader(importlib.abc.Loader):
     """Runs another loader's ``exec_module`` inside ``filtered_stderr``."""
 
@@ -87,6 +121,8 @@ class _QuietLoader(importlib.abc.Loader):
         module.__spec__.loader = module.__loader__ = self.loader
         with filtered_stderr():
             self.loader.exec_module(module)
+        if _in_jupyter_kernel() and min_log_level() > 0:
+            filter_stderr_from_now_on()
 
 
 class QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
