@@ -18,6 +18,7 @@ The verdict of every test is computed outside the submission's process:
    teardown, for a test id from step 1. The status says what went wrong (`results.STATUSES`).
 """
 
+import atexit
 import json
 import os
 import re
@@ -28,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +131,103 @@ def run_trusted(test_files, timeout_s: float, notebook_path=None, **options) -> 
     run.output = output.decode(errors="replace")
     _parse_results(results, token, run)
     return run
+
+
+class TrustedWorker:
+    """A trusted pytest process that grades notebook after notebook with the same test files.
+
+    The test modules and what they import (NumPy, Keras) load once per worker instead of once per
+    submission; every notebook still gets its own pytest session, its own proxies and fresh
+    sandboxed children, so no student's code or state reaches the next one. A run past its
+    timeout, or a worker that died, costs a new worker.
+    """
+
+    def __init__(self, test_files, memory_mb=None, sandbox_mode="auto", time_limit_s=None):
+        self.command_options = dict(memory_mb=memory_mb, sandbox_mode=sandbox_mode,
+                                    time_limit_s=time_limit_s)
+        self.test_files = [Path(path) for path in test_files]
+        self.process = None
+
+    def _start(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
+        self.read_fd, write_fd = os.pipe()
+        command = _trusted_command(self.test_files, write_fd, **self.command_options)
+        try:
+            self.process = subprocess.Popen(
+                command + ["--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True,
+                cwd=self.workdir, env=_trusted_env(self.workdir))
+        finally:
+            os.close(write_fd)
+        self.pending = bytearray()
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        sandbox.remove_cgroups_of(self.process.pid)
+        os.close(self.read_fd)
+        self.process.stdin.close()
+        self.process.stdout.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.process = None
+
+    def run(self, notebook_path, timeout_s: float) -> TrustedRun:
+        if self.process is None or self.process.poll() is not None:
+            self.close()
+            self._start()
+        token = secrets.token_hex(16)
+        run = TrustedRun()
+        try:
+            job = json.dumps({"token": token, "notebook": str(notebook_path)}) + "\n"
+            self.process.stdin.write(job.encode())
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            self.close()
+            run.returncode = -signal.SIGKILL
+            return run
+        finished = self._read_job(token, time.monotonic() + timeout_s, run)
+        if not finished:
+            self.close()  # Timed out, flooded or died: the next job gets a new worker.
+        return run
+
+    def _read_job(self, token: str, deadline: float, run: TrustedRun) -> bool:
+        output = bytearray()
+        selector = selectors.DefaultSelector()
+        selector.register(self.read_fd, selectors.EVENT_READ, "results")
+        selector.register(self.process.stdout.fileno(), selectors.EVENT_READ, "output")
+        with selector:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    run.timed_out = True
+                    break
+                for key, _ in selector.select(timeout=min(remaining, 0.25)):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        run.returncode = self.process.wait()
+                        run.output = output[-MAX_LOG_CHARS:].decode(errors="replace")
+                        return False
+                    if key.data == "output":
+                        output.extend(chunk)
+                        del output[:-MAX_LOG_CHARS]
+                        continue
+                    self.pending.extend(chunk)
+                    if len(self.pending) > MAX_RESULTS_BYTES:
+                        run.flooded = True
+                        return False
+                    *lines, rest = self.pending.split(b"\n")
+                    self.pending = bytearray(rest)
+                    _parse_results(b"\n".join(lines), token, run)
+                    if any(message.get("event") == "done" for message in run.messages):
+                        run.output = output.decode(errors="replace")
+                        return True
+        run.output = output[-MAX_LOG_CHARS:].decode(errors="replace")
+        return False
 
 
 def _read_until_exit(process, read_fd: int, deadline: float, run: TrustedRun):
@@ -241,7 +340,9 @@ def grade_notebook(student: str, notebook_path, test_files, tests: list[TestCase
     `test_files`), in one trusted run with one sandboxed child for all test files.
 
     `timeout_s` bounds the whole run; `time_limit_s` caps each test's own limit (its
-    `time_limit` marker, default 60 s), so one hung function costs only its own tests."""
+    `time_limit` marker, default 60 s), so one hung function costs only its own tests. Each
+    calling thread keeps a `TrustedWorker` per set of test files and options, so a batch pays
+    the trusted imports once per thread (`close_workers()` ends them; they also end at exit)."""
     start = time.monotonic()
     result, data = precheck(student, notebook_path, tests)
     if result is None:
@@ -250,13 +351,41 @@ def grade_notebook(student: str, notebook_path, test_files, tests: list[TestCase
             # A private copy: what the trusted run reads cannot change or be a link.
             copy = folder / _safe_name(Path(notebook_path).name)
             copy.write_bytes(data)
-            run = run_trusted(test_files, timeout_s, notebook_path=copy, memory_mb=memory_mb,
-                              sandbox_mode=sandbox_mode, time_limit_s=time_limit_s)
+            worker = _worker_for(test_files, memory_mb=memory_mb, sandbox_mode=sandbox_mode,
+                                 time_limit_s=time_limit_s)
+            run = worker.run(copy, timeout_s)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         result = score_run(student, tests, run, timeout_s)
     result.duration_s = time.monotonic() - start
     return result
+
+
+_local = threading.local()
+_all_workers: list[TrustedWorker] = []
+_workers_lock = threading.Lock()
+
+
+def _worker_for(test_files, **options) -> TrustedWorker:
+    key = (tuple(str(Path(path).resolve()) for path in test_files),
+           tuple(sorted(options.items())))
+    workers = getattr(_local, "workers", None)
+    if workers is None:
+        workers = _local.workers = {}
+    if key not in workers:
+        workers[key] = TrustedWorker(test_files, **options)
+        with _workers_lock:
+            _all_workers.append(workers[key])
+    return workers[key]
+
+
+@atexit.register
+def close_workers() -> None:
+    """Ends every trusted worker (and the sandboxes they hold)."""
+    with _workers_lock:
+        workers = list(_all_workers)
+    for worker in workers:
+        worker.close()
 
 
 def _safe_name(name: str) -> str:

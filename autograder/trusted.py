@@ -141,13 +141,10 @@ def main(argv=None) -> int:
     parser.add_argument("--sandbox", default="auto")
     parser.add_argument("--time-limit", type=float)
     parser.add_argument("--collect-only", action="store_true")
+    parser.add_argument("--serve", action="store_true",
+                        help="grade notebook after notebook: one JSON job per stdin line")
     parser.add_argument("test_files", nargs="+")
     args = parser.parse_args(argv)
-
-    token = sys.stdin.readline().strip()
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
     os.set_inheritable(args.results_fd, False)
 
     pytest_args = [
@@ -157,16 +154,37 @@ def main(argv=None) -> int:
         "--quiet",
         "--tb=short",
         "--override-ini=addopts=",
+        "--sandbox", args.sandbox, "--memory-mb", str(args.memory_mb or 0),
     ]
+    if args.time_limit:
+        pytest_args += ["--time-limit", str(args.time_limit)]
+    if args.serve:
+        return serve(pytest_args, args.results_fd)
     if args.collect_only:
         pytest_args.append("--collect-only")
     if args.notebook:
         pytest_args += ["--notebook", args.notebook]
-    pytest_args += ["--sandbox", args.sandbox, "--memory-mb", str(args.memory_mb or 0)]
-    if args.time_limit:
-        pytest_args += ["--time-limit", str(args.time_limit)]
+    token = sys.stdin.readline().strip()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
     reporter = Reporter(token, args.results_fd, args.collect_only)
     return int(pytest.main(pytest_args, plugins=[reporter]))
+
+
+def serve(pytest_args: list[str], results_fd: int) -> int:
+    """Runs one pytest session per job line `{"token": ..., "notebook": ...}` until stdin ends.
+
+    The test modules and what they import (NumPy, Keras) load once per worker; every session
+    builds its own `submission` proxies, hence fresh sandboxed children, so nothing of one
+    student's code outlives its session.
+    """
+    for line in sys.stdin:
+        job = json.loads(line)
+        reporter = Reporter(job["token"], results_fd, collect_only=False)
+        pytest.main([*pytest_args, "--notebook", job["notebook"]], plugins=[reporter])
+        sys.stdout.flush()
+    return 0
 
 
 if __name__ == "__main__":

@@ -233,3 +233,27 @@ def test_notebook_json_that_breaks_the_parser_gets_a_status(tmp_path):
                          (link, "invalid_submission")):
         result, _ = grading.precheck(path.stem, path, tests)
         assert result is not None and result.status == status, (path, result)
+
+
+def test_one_worker_grades_students_without_state_leaking(tmp_path, toy_tests, toy_variant):
+    """Two students in a row through the same trusted worker: the second sees no file, module
+    attribute or process the first left."""
+    first = toy_variant(tmp_path / "first.ipynb", cells={1: (
+        "import math, os, subprocess, sys\nimport numpy as np\n"
+        "open('/tmp/trace', 'w').write('x')\nnp.leaked = True\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "def add(a, b):\n    return a + b\n")})
+    second = toy_variant(tmp_path / "second.ipynb", cells={1: (
+        "import math, os\nimport numpy as np\n"
+        "def add(a, b):\n"
+        "    clean = not os.path.exists('/tmp/trace') and not hasattr(np, 'leaked')\n"
+        "    alone = len([p for p in os.listdir('/proc') if p.isdigit()]) <= 3\n"
+        "    return a + b if clean and alone else None\n")})
+    worker = grading.TrustedWorker([TOY_TESTS])
+    try:
+        for path in (first, second):
+            run = worker.run(path, timeout_s=120)
+            result = grading.score_run(path.stem, toy_tests, run, 120)
+            assert (result.status, result.score) == ("ok", 5), (path.stem, result.tests)
+    finally:
+        worker.close()
