@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -233,3 +234,34 @@ def test_assignments_pair_public_and_hidden_tests(tmp_path):
                           (str(hidden.with_name("missing.py")), "not found")]:
         with pytest.raises(UnknownAssignmentError, match=message):
             find_assignment(spec)
+
+
+def test_check_runs_public_tests_and_grade_adds_hidden_ones(toy_variant, tmp_path, capsys):
+    # World-readable, unlike tmp_path: the tests may run as an unprivileged user.
+    with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o755)
+        public = Path(folder) / "public" / "test_x.py"
+        hidden = Path(folder) / "hidden" / "test_x_hidden.py"
+        for path, body in [
+            (public, "@pytest.mark.points(1)\ndef test_add(submission):\n"
+                     "    assert submission.add(2, 3) == 5\n"),
+            (hidden, '@pytest.mark.points(2)\ndef test_add_negative(submission):\n'
+                     '    """add with negative numbers."""\n'
+                     "    assert submission.add(-2, -3) == -5\n"),
+        ]:
+            path.parent.mkdir()
+            os.chmod(path.parent, 0o755)
+            path.write_text("import pytest\n\n\n" + body)
+        notebook = toy_variant(tmp_path / "class" / "ann.ipynb")
+        assert cli.main(["check", str(public), str(notebook)]) == 0
+        assert "ann: 1/1 points" in capsys.readouterr().out
+        assert cli.main(["check", str(public), str(notebook), "--hidden"]) == 0
+        assert "ann: 3/3 points" in capsys.readouterr().out
+        outcome = batch.grade_class(str(public), tmp_path / "class", tmp_path / "out",
+                                    timeout=60)
+    tests = json.loads((tmp_path / "out" / "ann" / "results.json").read_text())["tests"]
+    assert [(test["name"], test["score"], test["visibility"]) for test in tests] == [
+        ("test_add", 1, "visible"), ("test_add_negative", 2, "after_due_date")]
+    assert tests[1]["output"] == ("add with negative numbers: passed (details are not shown for "
+                                  "hidden tests)")
+    assert [test.hidden for test in outcome.tests] == [False, True]
