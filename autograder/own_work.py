@@ -65,6 +65,18 @@ def _imported_names(tree: ast.Module) -> set[str]:
     }
 
 
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Names that top-level imports and assignments bind."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+    return names
+
+
 def _reachable(tree: ast.Module, name: str) -> list[ast.AST]:
     """The top-level definition of `name`, the definitions it reaches by name, the module code
     that is not an import (it runs for everyone) and the imports whose names those use."""
@@ -102,7 +114,10 @@ def own_work_problems(graded_source: str, name: str, allowed_modules, forbidden=
     problems = []
     definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     if not any(isinstance(node, definitions) and node.name == name for node in tree.body):
-        problems.append(f"`{name}` must be defined (def or class) in your graded cells")
+        if name not in _bound_names(tree):
+            return []  # Calling it fails with "function `name` is missing from your graded cells".
+        problems.append(f"`{name}` must be defined (def or class) in your graded cells, not "
+                        "imported or assigned")
     reachable = _reachable(tree, name)
     imported = sorted(
         set().union(*(_imported_modules(node) for node in reachable)) - set(allowed_modules)
