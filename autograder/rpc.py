@@ -325,6 +325,7 @@ LOAD_TIME_LIMIT_S = 180.0
 
 def _fail(message: str):
     """Fails the current test with `message` and no traceback of the grader's internals."""
+    __tracebackhide__ = True  # pytest shows the test's frames, not the proxy's.
     import pytest  # The child imports this module too; only the trusted side needs pytest.
 
     pytest.fail(message, pytrace=False)
@@ -366,6 +367,7 @@ class Submission:
     def lib(self, path: str) -> "RemoteObject":
         """A library object imported in the CHILD, e.g. `submission.lib("keras.layers.RNN")`.
         What it computes is as untrusted as the student's own code."""
+        __tracebackhide__ = True
         return self._request({"op": "lib", "path": str(path)})
 
     def typename(self, value) -> str:
@@ -399,6 +401,7 @@ class Submission:
         self._sandbox.close()
 
     def __getattr__(self, name: str):
+        __tracebackhide__ = True
         if name.startswith("__"):
             raise AttributeError(name)
         return self._request({"op": "global", "name": name})
@@ -428,6 +431,7 @@ class Submission:
         return self._deadline
 
     def _ensure_child(self):
+        __tracebackhide__ = True
         if self._load_failure is not None:
             _fail(f"cannot grade this notebook: {self._load_failure[1]}")
         if self._child is None:
@@ -445,10 +449,12 @@ class Submission:
         return self._child
 
     def _request(self, message: dict, value=None):
+        __tracebackhide__ = True
         self._ensure_child()
         return self._exchange(message, value)
 
     def _exchange(self, message: dict, value=None, load: bool = False, deadline=None):
+        __tracebackhide__ = True
         child, deadline = self._child, deadline or self._deadline_now()
         try:
             encoder = Encoder(self._encode_other)
@@ -478,6 +484,7 @@ class Submission:
         _fail(failure)  # Outside the except clauses: no chained grader tracebacks.
 
     def _raise_error(self, error, load: bool):
+        __tracebackhide__ = True
         if type(error) is dict and "missing" in error:
             _fail(self._describe_missing(str(error["missing"])))
         if load and type(error) is dict and "status" in error:
@@ -565,14 +572,17 @@ class RemoteObject:
         self._generation = owner._generation
 
     def __getattr__(self, name: str):
+        __tracebackhide__ = True
         if name.startswith("__"):
             raise AttributeError(name)
         return self._owner._request({"op": "getattr", "name": name}, value=self)
 
     def __call__(self, *args, **kwargs):
+        __tracebackhide__ = True
         return self._owner._request({"op": "call"}, value=(self, list(args), kwargs))
 
     def __getitem__(self, key):
+        __tracebackhide__ = True
         return self._owner._request({"op": "getitem"}, value=(self, key))
 
     def __len__(self) -> int:
