@@ -55,12 +55,12 @@ if "google.colab" in sys.modules:
     import os
     import subprocess
 
-    if not os.path.isdir("{CLONE_DIR}"):
-        subprocess.run(["git", "clone", "--depth", "1", "{repository}", "{CLONE_DIR}"],
-                       check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", "{CLONE_DIR}"],
-                   check=True)
-    sys.path.insert(0, "{CLONE_DIR}")
+    REPOSITORY = "{repository}"
+    CLONE = "{CLONE_DIR}"
+    if not os.path.isdir(CLONE):
+        subprocess.run(["git", "clone", "--depth", "1", REPOSITORY, CLONE], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", CLONE], check=True)
+    sys.path.insert(0, CLONE)
 
 import seqlib  # noqa: E402
 

@@ -59,6 +59,8 @@ def test_setup_cell_is_valid_python_that_only_imports_seqlib_off_colab():
     namespace = {}
     exec(compile(source, "setup", "exec"), namespace)  # not on Colab: installs nothing
     assert namespace["seqlib"].__name__ == "seqlib"
+    assert "REPOSITORY" not in namespace
+    assert max(len(line) for line in source.splitlines()) <= 100  # ruff lints notebooks too
 
 
 def test_solutions_link_to_the_student_copy():
