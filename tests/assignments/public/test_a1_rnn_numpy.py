@@ -24,6 +24,14 @@ def fixture(prefix, *names):
     return [FIXTURES[f"{prefix}_{name}"].copy() for name in names]
 
 
+def stored(prefix):
+    """Where a stored case's inputs are, for the failure message."""
+    names = sorted(key for key in FIXTURES.files if key.startswith(f"{prefix}_"))
+    shapes = ", ".join(f"{key} {FIXTURES[key].shape}" for key in names)
+    return (f"the stored case in tests/assignments/public/fixtures/a1_rnn_numpy.npz "
+            f"(np.load it; arrays {shapes})")
+
+
 def assert_own(graded_source, name, forbidden=()):
     assert_own_work(graded_source, name, ALLOWED_MODULES, forbidden)
 
@@ -122,7 +130,7 @@ def test_step_forward_matches_reference_values(submission, graded_source):
     x, h_prev, Wx, Wh, b, expected = fixture("step", "x", "h_prev", "Wx", "Wh", "b", "h_next")
     result = submission.rnn_step_forward(x, h_prev, Wx, Wh, b)
     assert_tuple("rnn_step_forward", result, 2)
-    assert_array("h_next", result[0], expected)
+    assert_array(f"h_next for {stored('step')}", result[0], expected)
 
 
 @pytest.mark.points(3)
@@ -158,7 +166,7 @@ def test_step_backward_matches_reference_values(submission, graded_source):
     result = submission.rnn_step_backward(dh_next, cache)
     assert_tuple("rnn_step_backward", result, 5)
     for name, actual, expected in zip(GRADIENT_NAMES, result, fixture("step", *GRADIENT_NAMES)):
-        assert_array(name, actual, expected)
+        assert_array(f"{name} for {stored('step')}", actual, expected)
 
 
 @pytest.mark.points(6)
@@ -186,7 +194,7 @@ def test_forward_matches_reference_values(submission, graded_source):
     x, h0, Wx, Wh, b, expected = fixture("seq", "x", "h0", "Wx", "Wh", "b", "h")
     result = submission.rnn_forward(x, h0, Wx, Wh, b)
     assert_tuple("rnn_forward", result, 2)
-    assert_array("h", result[0], expected)
+    assert_array(f"h for {stored('seq')}", result[0], expected)
 
 
 @pytest.mark.points(3)
@@ -245,7 +253,7 @@ def test_backward_matches_reference_values(submission, graded_source):
     assert_tuple("rnn_backward", result, 5)
     expected = fixture("seq", *SEQUENCE_GRADIENT_NAMES)
     for name, actual, wanted in zip(SEQUENCE_GRADIENT_NAMES, result, expected):
-        assert_array(name, actual, wanted)
+        assert_array(f"{name} for {stored('seq')}", actual, wanted)
 
 
 @pytest.mark.points(7)

@@ -230,10 +230,14 @@ def test_attention_matches_stored_reference(submission, graded_source):
     layer(*inputs, mask=reference["mask"])
     layer.set_weights([reference["kernel"]])
     context, weights = layer(*inputs, mask=reference["mask"])
-    weights = as_array(weights, reference["weights"].shape, "weights")
-    context = as_array(context, reference["context"].shape, "context")
-    np.testing.assert_allclose(weights, reference["weights"], rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(context, reference["context"], rtol=1e-4, atol=1e-5)
+    where = ("the stored case in tests/assignments/public/fixtures/a4_attention.npz (np.load "
+             "it: query, values, mask, kernel)")
+    weights = as_array(weights, reference["weights"].shape, f"weights for {where}")
+    context = as_array(context, reference["context"].shape, f"context for {where}")
+    np.testing.assert_allclose(weights, reference["weights"], rtol=1e-4, atol=1e-6,
+                               err_msg=f"weights for {where}")
+    np.testing.assert_allclose(context, reference["context"], rtol=1e-4, atol=1e-5,
+                               err_msg=f"context for {where}")
 
 
 @pytest.mark.points(1)
