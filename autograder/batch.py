@@ -94,10 +94,11 @@ def _plain_name(name: str) -> bool:
 
 
 def _progress_line(result: Result) -> str:
-    line = report.summary_line(result).splitlines()[0]
+    line = (f"{result.student}: {report.number(result.score)}/{report.number(result.max_score)}"
+            f" points, {result.status} in {result.duration_s:.1f} s")
     if result.status in RAN_TO_THE_END or not result.message:
         return line
-    return f"{line}: {result.message.splitlines()[0]}"
+    return f"{line}: {report.strip_folders(result.message).splitlines()[0]}"
 
 
 # --- Fingerprints: what a stored results.json must match to be reused. ----------------------
@@ -299,8 +300,7 @@ def grade_class(assignment, submissions_dir, out_dir, *, jobs: int = 1,
                     outcome.graded.append(student)
                     bar.update()
                     if progress:
-                        bar.write(f"{_progress_line(result)} in {result.duration_s:.1f} s",
-                                  file=sys.stdout)
+                        bar.write(_progress_line(result), file=sys.stdout)
         # Still under the handlers: a second signal must not interrupt writing the gradebook.
         order = [submission.student for submission in submissions]
         outcome.results = [results[student] for student in order if student in results]
