@@ -214,3 +214,17 @@ def test_vectorised_batch_equals_items_decoded_alone(seed, beam_width, length_pe
             assert score == alone_score
         greedy_alone = greedy_decode(step_fn, state([item]), BOS, EOS, max_length)[0]
         np.testing.assert_array_equal(greedy[item, : len(greedy_alone)], greedy_alone)
+
+
+def test_decoding_benchmark_smoke_run(capsys):
+    # benchmarks/decoding.py --quick: trains a tiny model and times greedy and beam decoding.
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "decoding.py"
+    spec = importlib.util.spec_from_file_location("decoding_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    seconds = module.main(["--quick", "--epochs", "1"])
+    assert all(value > 0 for value in seconds.values())
+    assert "beam / greedy" in capsys.readouterr().out
