@@ -314,7 +314,10 @@ class Sandbox:
 
     def _bwrap_command(self, child_fds) -> list[str]:
         command = ["bwrap", "--unshare-all", "--unshare-user", "--die-with-parent",
-                   "--new-session", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+                   "--new-session", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+                   # /tmp first: binds below may live under /tmp (a venv in a clone there) and
+                   # must be mounted on top of the private tmpfs, not hidden by it.
+                   "--size", str(self.file_mb * 4 * 1024 * 1024), "--tmpfs", "/tmp"]
         for top in ("/usr", "/bin", "/lib", "/lib64", "/sbin"):
             path = Path(top)
             if path.is_symlink():
@@ -333,7 +336,6 @@ class Sandbox:
         if seqlib.is_dir():
             command += ["--ro-bind", str(seqlib), f"{SANDBOX_ROOT}/seqlib"]
         command += ["--proc", "/proc", "--dev", "/dev",
-                    "--size", str(self.file_mb * 4 * 1024 * 1024), "--tmpfs", "/tmp",
                     "--size", str(self.file_mb * 4 * 1024 * 1024), "--tmpfs", WORKDIR,
                     "--chdir", WORKDIR, "--remount-ro", "/"]
         return command + ["--", sys.executable, "-m", "autograder.child", *map(str, child_fds)]
