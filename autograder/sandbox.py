@@ -208,17 +208,28 @@ class Cgroup:
                     pass
             time.sleep(0.01)
 
-    def remove(self) -> None:
-        self.kill_all()
-        for directory in set(self.directories.values()):
-            for _ in range(50):
+    def remove(self, patience_s: float = 15.0) -> None:
+        """Kills what is left and removes the directories. A fork bomb's processes can take
+        seconds to be reaped on a loaded machine, so this keeps killing and retrying."""
+        deadline = time.monotonic() + patience_s
+        left = set(self.directories.values())
+        while left:
+            self.kill_all()
+            for directory in list(left):
                 try:
                     directory.rmdir()
-                    break
                 except FileNotFoundError:
-                    break
+                    pass
                 except OSError:
-                    time.sleep(0.02)  # The killed processes are still being reaped.
+                    continue  # EBUSY: killed processes are still being reaped.
+                left.discard(directory)
+            if left and time.monotonic() > deadline:
+                warnings.warn(f"could not remove the cgroup(s) "
+                              f"{', '.join(map(str, sorted(left)))}: their processes did not die",
+                              SandboxWarning, stacklevel=2)
+                return
+            if left:
+                time.sleep(0.05)
 
 
 def _own_cgroup(controller: str) -> str | None:
