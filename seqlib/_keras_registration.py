@@ -11,10 +11,10 @@ saved model, without making `import seqlib` pay ~4 s for Keras:
 """
 
 import importlib
-import importlib.abc
-import importlib.util
 import sys
 import warnings
+
+from seqlib._import_hooks import around_next_import
 
 _LAYERS = "seqlib.layers"
 
@@ -23,8 +23,13 @@ def register():
     """Makes sure `seqlib.layers` is imported once Keras is; idempotent."""
     if "keras" in sys.modules:
         importlib.import_module(_LAYERS)
-    elif not any(isinstance(finder, KerasImportHook) for finder in sys.meta_path):
-        sys.meta_path.insert(0, KerasImportHook())
+    else:
+        around_next_import("keras", _load_then_import_layers)
+
+
+def _load_then_import_layers(load):
+    load()
+    _import_layers()
 
 
 def _import_layers():
@@ -36,39 +41,3 @@ def _import_layers():
             f"`import {_LAYERS}` before loading a model that uses them",
             stacklevel=3,
         )
-
-
-class _RegisteringLoader(importlib.abc.Loader):
-    """Runs Keras's own loader, then imports `seqlib.layers`."""
-
-    def __init__(self, loader):
-        self.loader = loader
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module):
-        # Later code (importlib.resources, reloads) must see Keras's own loader.
-        module.__spec__.loader = module.__loader__ = self.loader
-        self.loader.exec_module(module)
-        _import_layers()
-
-
-class KerasImportHook(importlib.abc.MetaPathFinder):
-    """Finds `keras` like the rest of `sys.meta_path` does and wraps its loader, once."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != "keras" or self._searching:
-            return None
-        self._searching = True
-        try:
-            spec = importlib.util.find_spec(fullname)
-        finally:
-            self._searching = False
-        if spec is None or spec.loader is None:
-            return None
-        sys.meta_path.remove(self)
-        spec.loader = _RegisteringLoader(spec.loader)
-        return spec
-
-    _searching = False

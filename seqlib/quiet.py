@@ -16,13 +16,13 @@ as ``E0000 ... oneDNN supports DT_BOOL only on platforms with AVX-512``. ``impor
 """
 
 import contextlib
-import importlib.abc
-import importlib.util
 import os
 import re
 import sys
 import tempfile
 import threading
+
+from seqlib._import_hooks import around_next_import
 
 # Abseil's prefix: severity, date, time, thread id, file:line.
 _ABSL_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] (.*)$")
@@ -107,46 +107,15 @@ def _in_jupyter_kernel():
     return shell is not None and getattr(shell.get_ipython(), "kernel", None) is not None
 
 
-class _QuietLoader(importlib.abc.Loader):
-    """Runs another loader's ``exec_module`` inside ``filtered_stderr``."""
-
-    def __init__(self, loader):
-        self.loader = loader
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module):
-        # Later code (importlib.resources, reloads) must see TensorFlow's own loader.
-        module.__spec__.loader = module.__loader__ = self.loader
-        with filtered_stderr():
-            self.loader.exec_module(module)
-        if _in_jupyter_kernel() and min_log_level() > 0:
-            filter_stderr_from_now_on()
-
-
-class QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
-    """Finds ``tensorflow`` like the rest of ``sys.meta_path`` does and wraps its loader."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != "tensorflow" or self._searching:
-            return None
-        self._searching = True
-        try:
-            spec = importlib.util.find_spec(fullname)
-        finally:
-            self._searching = False
-        if spec is None or spec.loader is None:
-            return None
-        spec.loader = _QuietLoader(spec.loader)
-        return spec
-
-    _searching = False
+def _load_quietly(load):
+    with filtered_stderr():
+        load()
+    if _in_jupyter_kernel() and min_log_level() > 0:
+        filter_stderr_from_now_on()
 
 
 def install():
     """Quiets the next ``import tensorflow`` (also when Keras or TFDS import it); idempotent."""
     if "tensorflow" in sys.modules:
         return
-    if not any(isinstance(finder, QuietTensorFlowFinder) for finder in sys.meta_path):
-        sys.meta_path.insert(0, QuietTensorFlowFinder())
+    around_next_import("tensorflow", _load_quietly)

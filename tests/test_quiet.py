@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from seqlib import quiet
+from seqlib import _import_hooks, quiet
 
 BANNER = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
 ONEDNN = ("I0000 00:00:1795536983.095747    5607 port.cc:153] oneDNN custom operations are on. "
@@ -58,8 +58,11 @@ def test_install_wraps_only_the_tensorflow_import(monkeypatch):
     monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
     quiet.install()
     quiet.install()
-    finders = [f for f in sys.meta_path if isinstance(f, quiet.QuietTensorFlowFinder)]
+    finders = [f for f in sys.meta_path
+               if isinstance(f, _import_hooks.ImportHook) and f.name == "tensorflow"]
     assert len(finders) == 1
     assert finders[0].find_spec("numpy") is None
     spec = finders[0].find_spec("tensorflow")
-    assert spec is not None and isinstance(spec.loader, quiet._QuietLoader)
+    assert spec is not None and isinstance(spec.loader, _import_hooks._WrappingLoader)
+    assert spec.loader.around is quiet._load_quietly
+    assert finders[0] not in sys.meta_path  # It wraps one import, then steps aside.
