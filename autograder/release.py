@@ -135,7 +135,7 @@ def points_table(tests, names) -> str:
 
 
 @functools.cache
-def _all_graded_tests() -> dict[str, list[TestCase]]:
+def all_graded_tests() -> dict[str, list[TestCase]]:
     """The graded tests of every assignment with public tests, by assignment name."""
     files = sorted(assignments.PUBLIC_TESTS_DIR.glob("test_*.py"))
     files += sorted(assignments.HIDDEN_TESTS_DIR.glob("test_*_hidden.py"))
@@ -152,7 +152,7 @@ def _all_graded_tests() -> dict[str, list[TestCase]]:
 
 def _graded_tests(solution_path: Path) -> list[TestCase]:
     """The graded tests of the assignment a solution belongs to (public and hidden)."""
-    tests = _all_graded_tests().get(solution_path.stem, [])
+    tests = all_graded_tests().get(solution_path.stem, [])
     if not any(test.hidden for test in tests):
         raise ReleaseError(f"{solution_path.name}: the points table needs the public and hidden "
                            f"tests of {solution_path.stem}")

@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,30 @@ def test_release_check_reports_stale_and_missing_notebooks(tmp_path, capsys):
 @pytest.mark.skipif(not any(SOLUTIONS_DIR.glob("*.ipynb")), reason="solutions/ is empty")
 def test_checked_in_assignments_match_a_fresh_release():
     assert release.stale_assignments(SOLUTIONS_DIR, ASSIGNMENTS_DIR) == []
+
+
+def _revealing_parameters(nodeid, graded_names) -> list[str]:
+    """The parts of a test id's parameters that are neither an opaque `case<n>` nor a graded
+    name: `test_x[101-sizes0]` -> ["101", "sizes0"]."""
+    parameters = nodeid.partition("[")[2].removesuffix("]")
+    return [part for part in parameters.split("-") if parameters
+            and not re.fullmatch(r"case\d+", part) and part not in graded_names]
+
+
+@pytest.mark.skipif(not any(SOLUTIONS_DIR.glob("*.ipynb")), reason="solutions/ is empty")
+def test_hidden_test_ids_reveal_no_input():
+    """Grades and Gradescope show every test's id, so a hidden test's parameters are named
+    case1, case2, ... (`hidden_case.cases`) or by the graded name they test, never by a seed,
+    shape or edge case."""
+    assert _revealing_parameters("t_hidden.py::test_x[101-sizes0]", {"f"}) == ["101", "sizes0"]
+    hidden, revealing = 0, {}
+    for name, tests in release.all_graded_tests().items():
+        graded_names = set(release.graded_names(
+            notebook.read_notebook(SOLUTIONS_DIR / f"{name}.ipynb")))
+        for test in filter(lambda test: test.hidden, tests):
+            hidden += 1
+            revealing[test.nodeid] = _revealing_parameters(test.nodeid, graded_names)
+    assert hidden and {nodeid: parts for nodeid, parts in revealing.items() if parts} == {}
 
 
 def _released_assignments():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hidden_case import concealed
+from hidden_case import cases, concealed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "public"))
 from test_a1_rnn_numpy import (  # noqa: E402
@@ -24,7 +24,7 @@ from test_a1_rnn_numpy import (  # noqa: E402
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("seed, sizes", [(101, (1, 1, 5, 2)), (102, (6, 1, 2, 7))])
+@cases("seed, sizes", [(101, (1, 1, 5, 2)), (102, (6, 1, 2, 7))])
 def test_step_forward_other_shapes(submission, graded_source, seed, sizes):
     """rnn_step_forward on other shapes."""
     with concealed():
@@ -32,7 +32,7 @@ def test_step_forward_other_shapes(submission, graded_source, seed, sizes):
 
 
 @pytest.mark.points(3)
-@pytest.mark.parametrize("seed, sizes", [(111, (1, 1, 3, 2)), (112, (4, 1, 5, 3))])
+@cases("seed, sizes", [(111, (1, 1, 3, 2)), (112, (4, 1, 5, 3))])
 def test_step_backward_other_shapes(submission, graded_source, seed, sizes):
     """rnn_step_backward gradient check on other shapes."""
     with concealed():
@@ -40,7 +40,7 @@ def test_step_backward_other_shapes(submission, graded_source, seed, sizes):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("seed, sizes", [(121, (3, 1, 2, 2)), (122, (1, 9, 3, 5))])
+@cases("seed, sizes", [(121, (3, 1, 2, 2)), (122, (1, 9, 3, 5))])
 def test_forward_other_shapes(submission, graded_source, seed, sizes):
     """rnn_forward on other shapes, including a single time step."""
     with concealed():
@@ -48,7 +48,7 @@ def test_forward_other_shapes(submission, graded_source, seed, sizes):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("problem", sorted(BAD_FORWARD_CALLS))
+@cases("problem", sorted(BAD_FORWARD_CALLS))
 def test_forward_rejects_each_bad_shape(submission, graded_source, problem):
     """rnn_forward rejects each kind of inconsistent shape."""
     with concealed():
@@ -57,7 +57,7 @@ def test_forward_rejects_each_bad_shape(submission, graded_source, problem):
 
 
 @pytest.mark.points(5)
-@pytest.mark.parametrize("seed, sizes", [(131, (2, 1, 2, 3)), (132, (3, 6, 2, 2))])
+@cases("seed, sizes", [(131, (2, 1, 2, 3)), (132, (3, 6, 2, 2))])
 def test_backward_other_shapes(submission, graded_source, seed, sizes):
     """rnn_backward gradient check on other shapes, including a single time step."""
     with concealed():
@@ -65,7 +65,7 @@ def test_backward_other_shapes(submission, graded_source, seed, sizes):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("seed, size, steps", [(141, 2, 0), (142, 5, 9)])
+@cases("seed, size, steps", [(141, 2, 0), (142, 5, 9)])
 def test_jacobian_product_norms_other_matrices(submission, graded_source, seed, size, steps):
     """jacobian_product_norms on other matrices, including zero steps."""
     with concealed():
@@ -84,7 +84,7 @@ def test_jacobian_product_norms_orthogonal_matrix_preserves_norm(submission, gra
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize(
+@cases(
     "seed, shapes, scale, ratio",
     [(151, [(5,)], 3.0, 0.3), (152, [(1,), (2, 3, 2), (4, 1)], 10.0, 0.01),
      (153, [(3, 3), (2,)], 1.0, 2.0)],

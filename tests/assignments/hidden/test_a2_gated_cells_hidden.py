@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hidden_case import concealed
+from hidden_case import cases, concealed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "public"))
 from test_a2_gated_cells import (  # noqa: E402
@@ -24,8 +24,7 @@ CELLS = ["LSTMCell", "GRUCell"]
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("cell_name", CELLS)
-@pytest.mark.parametrize("seed, sizes", [(101, (1, 6, 3, 1)), (102, (5, 1, 2, 6))],
-                         ids=["one-unit", "one-step"])
+@cases("seed, sizes", [(101, (1, 6, 3, 1)), (102, (5, 1, 2, 6))])
 def test_matches_keras_other_shapes(submission, graded_source, cell_name, seed, sizes):
     """RNN(cell) equals the built-in layer on other shapes."""
     with concealed():
@@ -34,7 +33,7 @@ def test_matches_keras_other_shapes(submission, graded_source, cell_name, seed, 
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("cell_name", CELLS)
-@pytest.mark.parametrize("seed, sizes", [(111, (5, 7, 2, 3)), (112, (2, 3, 4, 2))])
+@cases("seed, sizes", [(111, (5, 7, 2, 3)), (112, (2, 3, 4, 2))])
 def test_masking_other_shapes(submission, graded_source, cell_name, seed, sizes):
     """RNN(cell) with a mask equals the built-in layer on other shapes."""
     with concealed():

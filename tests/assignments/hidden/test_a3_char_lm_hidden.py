@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hidden_case import concealed
+from hidden_case import cases, concealed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "public"))
 from test_a3_char_lm import (  # noqa: E402
@@ -38,9 +38,7 @@ from test_a3_char_lm import (  # noqa: E402
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("length, window, batch_size",
-                         [(9, 1, 4), (6, 5, 2), (50, 7, 1), (31, 3, 10)],
-                         ids=["window-1", "one-window", "batch-1", "one-batch"])
+@cases("length, window, batch_size", [(9, 1, 4), (6, 5, 2), (50, 7, 1), (31, 3, 10)])
 def test_windows_other_shapes(submission, graded_source, length, window, batch_size):
     """make_windows on other lengths, windows and batch sizes."""
     ids = np.random.default_rng(length).integers(0, 99, size=length)
@@ -64,7 +62,7 @@ def test_windows_reject_each_bad_argument(submission, graded_source):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("temperature", [0.3, 1.0, 4.0])
+@cases("temperature", [0.3, 1.0, 4.0])
 def test_sampling_other_logits(submission, graded_source, temperature):
     """sample_with_temperature follows softmax(logits / T) for other logits."""
     rows = np.random.default_rng(201).normal(size=(3, 4)) * 1.5
@@ -89,10 +87,8 @@ def test_sampling_rejects_each_bad_argument(submission, graded_source):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("seed, shape, scale, offset",
-                         [(221, (1, 1, 2), 1.0, 0.0), (222, (3, 4, 17), 10.0, 0.0),
-                          (223, (2, 3, 5), 2.0, -3000.0)],
-                         ids=["tiny", "wide", "large-negative"])
+@cases("seed, shape, scale, offset",
+       [(221, (1, 1, 2), 1.0, 0.0), (222, (3, 4, 17), 10.0, 0.0), (223, (2, 3, 5), 2.0, -3000.0)])
 def test_mean_nll_other_shapes(submission, graded_source, seed, shape, scale, offset):
     """mean_nll on other shapes and logit ranges."""
     with concealed():
@@ -100,7 +96,7 @@ def test_mean_nll_other_shapes(submission, graded_source, seed, shape, scale, of
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("nll", [math.log(2), 8 * math.log(2), 4.6])
+@cases("nll", [math.log(2), 8 * math.log(2), 4.6])
 def test_perplexity_and_bits_other_values(submission, graded_source, nll):
     """perplexity and bits_per_character of other NLLs."""
     with concealed():
@@ -116,7 +112,7 @@ def test_metrics_reject_each_bad_argument(submission, graded_source):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("rnn_type", ["lstm", "gru"])
+@cases("rnn_type", ["lstm", "gru"])
 def test_model_other_sizes(submission, graded_source, rnn_type):
     """build_char_lm with other sizes."""
     with concealed():
@@ -139,9 +135,7 @@ def test_model_rejects_each_bad_argument(submission, graded_source):
 
 
 @pytest.mark.points(3)
-@pytest.mark.parametrize("prompt, length, scale, temperature",
-                         [("g", 12, 30.0, 1.0), ("cab", 3, 0.5, 0.01)],
-                         ids=["confident-model", "low-temperature"])
+@cases("prompt, length, scale, temperature", [("g", 12, 30.0, 1.0), ("cab", 3, 0.5, 0.01)])
 def test_generate_other_prompts(submission, graded_source, prompt, length, scale, temperature):
     """generate follows a model that is certain, or made certain by a low temperature."""
     with concealed():

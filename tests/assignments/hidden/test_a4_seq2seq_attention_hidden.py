@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hidden_case import concealed
+from hidden_case import cases, concealed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "public"))
 from test_a4_seq2seq_attention import (  # noqa: E402
@@ -53,11 +53,10 @@ def brute_force_best(table, max_length, length_penalty):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize(
+@cases(
     "seed, sizes, score, masked",
     [(201, (1, 1, 2, 3, None), "dot", False), (202, (4, 7, None, 2, 5), "general", False),
      (203, (2, 5, None, 3, None), "dot", True), (204, (3, 4, 3, 2, 6), "general", True)],
-    ids=["one-source-position", "general-2d", "masked-dot-2d", "masked-general-3d"],
 )
 def test_attention_other_shapes(submission, graded_source, seed, sizes, score, masked):
     """LuongAttention on other shapes, with and without masks."""
@@ -66,7 +65,7 @@ def test_attention_other_shapes(submission, graded_source, seed, sizes, score, m
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("problem", ["query-rank4", "values-rank2"])
+@cases("problem", ["query-rank4", "values-rank2"])
 def test_attention_rejects_other_configurations(submission, graded_source, problem):
     """LuongAttention rejects other bad ranks."""
     with concealed():
@@ -74,8 +73,7 @@ def test_attention_rejects_other_configurations(submission, graded_source, probl
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("seed, vocab, batch, max_length",
-                         [(211, 9, 5, 12), (212, 3, 1, 4)])
+@cases("seed, vocab, batch, max_length", [(211, 9, 5, 12), (212, 3, 1, 4)])
 def test_greedy_other_chains(submission, graded_source, seed, vocab, batch, max_length):
     """greedy_decode agrees with the reference decoder on other Markov chains."""
     with concealed():
@@ -84,7 +82,7 @@ def test_greedy_other_chains(submission, graded_source, seed, vocab, batch, max_
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("batch, max_length, pad_id", [(1, 3, 7), (4, 8, 0)])
+@cases("batch, max_length, pad_id", [(1, 3, 7), (4, 8, 0)])
 def test_greedy_stops_and_pads_other_cases(submission, graded_source, batch, max_length, pad_id):
     """greedy_decode pads after EOS and stops, in other cases."""
     with concealed():
@@ -92,10 +90,9 @@ def test_greedy_stops_and_pads_other_cases(submission, graded_source, batch, max
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize(
+@cases(
     "seed, vocab, batch, max_length, beam_width, length_penalty, order",
     [(221, 5, 2, 7, 4, 1.0, 2), (222, 7, 1, 5, 9, 0.5, 2), (223, 4, 4, 6, 2, 0.0, 1)],
-    ids=["alpha1", "wider-than-vocab", "first-order"],
 )
 def test_beam_search_other_chains(submission, graded_source, seed, vocab, batch, max_length,
                                   beam_width, length_penalty, order):
@@ -106,8 +103,7 @@ def test_beam_search_other_chains(submission, graded_source, seed, vocab, batch,
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("seed, vocab, max_length, length_penalty",
-                         [(231, 4, 3, 0.0), (232, 4, 3, 1.0)])
+@cases("seed, vocab, max_length, length_penalty", [(231, 4, 3, 0.0), (232, 4, 3, 1.0)])
 def test_wide_beam_equals_brute_force(submission, graded_source, seed, vocab, max_length,
                                       length_penalty):
     """beam_search with a beam wide enough to keep everything finds the brute-force best."""
@@ -142,21 +138,23 @@ def test_beam_search_returns_at_most_beam_width_per_item(submission, graded_sour
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize(
-    "metric, pred, target, eos_id, expected",
-    [
-        ("exact_match", [[3, 7, 0], [3, 3, 7]], [[3, 7, 7], [3, 4, 7]], 7, 0.5),
-        ("exact_match", [[4, 5]], [[4, 5]], 2, 1.0),  # neither ends: compared whole
-        ("token_accuracy", [[3, 3, 7, 1]], [[3, 4, 4, 7]], 7, 0.25),
-        ("token_accuracy", [[9, 2, 2], [2, 2, 2]], [[9, 8, 2], [2, 0, 0]], 2, 2 / 4),
-    ],
-    ids=["exact_match-other-eos", "exact_match-no-eos", "token_accuracy-other-eos",
-         "token_accuracy-rows"],
-)
-def test_metrics_other_cases(submission, metric, pred, target, eos_id, expected):
-    """exact_match and token_accuracy on other cases and EOS ids."""
+@cases("pred, target, eos_id, expected",
+       [([[3, 7, 0], [3, 3, 7]], [[3, 7, 7], [3, 4, 7]], 7, 0.5),
+        ([[4, 5]], [[4, 5]], 2, 1.0)])  # neither ends: compared whole
+def test_exact_match_other_cases(submission, pred, target, eos_id, expected):
+    """exact_match on other cases and EOS ids."""
     with concealed():
-        check_metric(submission, metric, pred, target, expected, eos_id)
+        check_metric(submission, "exact_match", pred, target, expected, eos_id)
+
+
+@pytest.mark.points(1)
+@cases("pred, target, eos_id, expected",
+       [([[3, 3, 7, 1]], [[3, 4, 4, 7]], 7, 0.25),
+        ([[9, 2, 2], [2, 2, 2]], [[9, 8, 2], [2, 0, 0]], 2, 2 / 4)])
+def test_token_accuracy_other_cases(submission, pred, target, eos_id, expected):
+    """token_accuracy on other cases and EOS ids."""
+    with concealed():
+        check_metric(submission, "token_accuracy", pred, target, expected, eos_id)
 
 
 @pytest.mark.points(1)
