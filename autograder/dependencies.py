@@ -1,9 +1,10 @@
 """What grading an assignment reads and imports, found statically (no test or notebook runs).
 
-The test files, the conftests from the repository root down to them, their `fixtures/` folders,
-the local modules they reach (seqlib, helpers beside the tests) and the third-party modules
-imported on the way. The Gradescope bundle ships and pins exactly these; a resumed batch
-regrades everyone when any of the local files changes.
+The test files, the conftests from the repository root down to them, the files of the
+`fixtures/` folders beside them that this assignment's tests name, the local modules they reach
+(seqlib, helpers beside the tests) and the third-party modules imported on the way. The Gradescope
+bundle ships and pins exactly these; a resumed batch regrades everyone when any of the local files
+changes.
 """
 
 import ast
@@ -71,9 +72,8 @@ def files_under(folder: Path) -> list[Path]:
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"]
 
 
-def support_files(test_file: Path) -> list[Path]:
-    """The conftest.py files from the repository root down to `test_file`, and the `fixtures/`
-    folder beside it."""
+def conftests(test_file: Path) -> list[Path]:
+    """The conftest.py files from the repository root down to `test_file`."""
     files, folder = [], test_file.parent
     while folder == REPO_ROOT or REPO_ROOT in folder.parents:
         if (folder / "conftest.py").is_file():
@@ -81,15 +81,40 @@ def support_files(test_file: Path) -> list[Path]:
         if folder == REPO_ROOT:
             break
         folder = folder.parent
-    fixtures = test_file.parent / "fixtures"
-    return files + (files_under(fixtures) if fixtures.is_dir() else [])
+    return files
+
+
+def _string_literals(path: Path) -> set[str]:
+    return {node.value for node in ast.walk(ast.parse(path.read_bytes()))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+
+
+def fixture_files(assignment: Assignment) -> list[Path]:
+    """The files of the `fixtures/` folders beside the test files that the assignment's tests
+    name: a string in their code holds the file's name (`"a1_rnn_numpy.npz"`) or is a folder it
+    is in (`FIXTURES / "a5" / "case.npz"`). Other assignments' fixtures share the folders but
+    not the tests, so they are left out; a fixture name built at run time is not seen."""
+    test_files = [path.resolve() for path in assignment.test_files]
+    tests_dir = REPO_ROOT / "tests"
+    sources = set(test_files) | {path for path in needed_modules(assignment).local
+                                 if tests_dir in path.parents}
+    literals = set().union(*map(_string_literals, sources))
+    files = set()
+    for folder in {path.parent / "fixtures" for path in test_files}:
+        if not folder.is_dir():
+            continue
+        for path in files_under(folder):
+            if (any(path.name in literal for literal in literals)
+                    or literals & set(path.relative_to(folder).parts[:-1])):
+                files.add(path)
+    return sorted(files)
 
 
 def needed_modules(assignment: Assignment) -> Dependencies:
     """The modules grading `assignment` imports: from its test files and their conftests, the
     solution's graded cells when present, and the grader itself."""
     sources = [path for test_file in assignment.test_files
-               for path in [test_file] + support_files(test_file) if path.suffix == ".py"]
+               for path in [test_file] + conftests(test_file)]
     modules = set(GRADER_MODULES)
     for path in sources:
         modules |= _imports(ast.parse(path.read_bytes()), nested=True)
@@ -121,9 +146,9 @@ def needed_modules(assignment: Assignment) -> Dependencies:
 def grading_files(assignment: Assignment) -> list[Path]:
     """Every local file grading `assignment` reads: test files, conftests, fixtures and the
     local modules they import (the grader's own package aside)."""
-    files = set()
+    files = set(fixture_files(assignment))
     for test_file in assignment.test_files:
-        files |= {test_file.resolve(), *support_files(test_file.resolve())}
+        files |= {test_file.resolve(), *conftests(test_file.resolve())}
     grader = REPO_ROOT / "autograder"
     files |= {path for path in needed_modules(assignment).local if grader not in path.parents}
     return sorted(files)

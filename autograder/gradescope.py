@@ -4,7 +4,8 @@ The bundle (a .zip) holds Gradescope's `setup.sh` and `run_autograder`, a `requi
 pinned to this environment's versions of only what the assignment needs (a NumPy assignment
 installs NumPy and pytest, not TensorFlow), and the part of this repository grading needs: the
 `autograder` package, `seqlib` when the tests or the graded cells import it, the public and hidden
-test files with their conftests and fixtures. Never the solutions.
+test files with their conftests and this assignment's fixtures. Never the solutions, nor other
+assignments' tests and fixtures.
 
 `setup.sh` runs once on Gradescope's Ubuntu 22.04 image. Its own Python is 3.10 and its
 `python3.11` package a 3.11 release candidate, while the course (and what students write) targets
@@ -110,7 +111,8 @@ def bundle_files(assignment: Assignment) -> dict[str, Path]:
         test_file = test_file.resolve()
         if REPO_ROOT not in test_file.parents:
             raise BundleError(f"{test_file} is outside the repository {REPO_ROOT}")
-        files += [test_file] + dependencies.support_files(test_file)
+        files += [test_file] + dependencies.conftests(test_file)
+    files += dependencies.fixture_files(assignment)
     autograder = REPO_ROOT / "autograder"
     files += [path for path in dependencies.files_under(autograder)
               if path.suffix == ".py" and "demo" not in path.relative_to(autograder).parts]

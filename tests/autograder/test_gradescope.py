@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from autograder import gradescope
-from autograder.assignments import REPO_ROOT, find_assignment
+from autograder.assignments import (
+    HIDDEN_TESTS_DIR,
+    PUBLIC_TESTS_DIR,
+    REPO_ROOT,
+    find_assignment,
+    known_assignments,
+)
 
 TOY_TESTS = Path(__file__).with_name("toy") / "test_toy.py"
 WRONG_ADD = "import math\n\ndef add(a, b):\n    return a - b"
@@ -68,15 +74,27 @@ def test_requirements_are_pinned_and_minimal(assignment, needs, never):
         assert names & {"tensorflow", "tensorflow-cpu"}  # Keras needs its backend.
 
 
-def test_a1_bundle_carries_its_hidden_tests(tmp_path_factory):
-    assignment = find_assignment("a1_rnn_numpy")
-    if assignment.hidden_tests is None:
-        pytest.skip("this copy of the course has no hidden tests for a1")
-    with zipfile.ZipFile(_bundle(tmp_path_factory, "a1_rnn_numpy")) as bundle:
-        names = set(bundle.namelist())
-    hidden = assignment.hidden_tests.relative_to(REPO_ROOT).as_posix()
-    assert hidden in names
-    assert not any(name.startswith(("solutions/", "seqlib/")) for name in names)
+def test_each_bundle_carries_its_own_tests_and_fixtures_only(tmp_path_factory):
+    """A bundle holds its assignment's public and hidden tests and the fixtures they use (named
+    `<aN>_...` in this course), nothing of another assignment; every fixture ships somewhere."""
+    fixtures = {path.relative_to(REPO_ROOT).as_posix()
+                for folder in (PUBLIC_TESTS_DIR / "fixtures", HIDDEN_TESTS_DIR / "fixtures")
+                if folder.is_dir() for path in folder.rglob("*") if path.is_file()}
+    shipped = set()
+    for name in (name for name in known_assignments() if name != "demo"):
+        assignment = find_assignment(name)
+        with zipfile.ZipFile(_bundle(tmp_path_factory, name)) as bundle:
+            names = set(bundle.namelist())
+        graded = {path.relative_to(REPO_ROOT).as_posix() for path in assignment.test_files}
+        assert graded <= names and assignment.hidden_tests is not None, name
+        assert {entry for entry in names if entry.startswith("tests/assignments/")
+                and Path(entry).name.startswith("test_")} == graded, name
+        tag = name.split("_")[0] + "_"
+        in_bundle = {entry for entry in names if "/fixtures/" in entry}
+        assert in_bundle == {path for path in fixtures if Path(path).name.startswith(tag)}, name
+        assert not any(entry.startswith(("solutions/", "assignments/")) for entry in names)
+        shipped |= in_bundle
+    assert shipped == fixtures
 
 
 @pytest.fixture
