@@ -34,7 +34,6 @@ class Assignment:
     public_tests: Path
     hidden_tests: Path | None
     solution: Path
-    student_notebook: Path
 
     @property
     def test_files(self) -> tuple[Path, ...]:
@@ -87,18 +86,15 @@ def find_assignment(spec: str) -> Assignment:
         solution = public.with_name(f"{name}.ipynb")
         if not solution.is_file():
             solution = SOLUTIONS_DIR / f"{name}.ipynb"
-        return Assignment(name, public, _hidden_beside(public, name), solution,
-                          ASSIGNMENTS_DIR / f"{name}.ipynb")
+        return Assignment(name, public, _hidden_beside(public, name), solution)
     if spec == "demo":
-        return Assignment("demo", DEMO_DIR / "test_demo.py", None, DEMO_DIR / "demo.ipynb",
-                          DEMO_DIR / "submissions" / "full_marks.ipynb")
+        return Assignment("demo", DEMO_DIR / "test_demo.py", None, DEMO_DIR / "demo.ipynb")
     if _NAME.fullmatch(spec):
         for public in (PUBLIC_TESTS_DIR / f"test_{spec}.py", GRADED_TESTS_DIR / f"test_{spec}.py"):
             if public.is_file():
                 hidden = HIDDEN_TESTS_DIR / f"test_{spec}_hidden.py"
                 return Assignment(spec, public, hidden if hidden.is_file() else None,
-                                  SOLUTIONS_DIR / f"{spec}.ipynb",
-                                  ASSIGNMENTS_DIR / f"{spec}.ipynb")
+                                  SOLUTIONS_DIR / f"{spec}.ipynb")
     raise UnknownAssignmentError(
         f"unknown assignment {spec!r}: expected one of {', '.join(known_assignments())} "
         f"(from {PUBLIC_TESTS_DIR.relative_to(REPO_ROOT)}/test_<name>.py) or the path of a "

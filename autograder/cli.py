@@ -69,8 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("check", help="self-check a notebook against the public tests")
     sub.add_argument("assignment", help="assignment name, or path of a graded test file")
+    # Required although a positional with nargs="?": a missing notebook gets the message below.
     sub.add_argument("notebook", type=Path, nargs="?",
-                     help="notebook to check (default: assignments/<assignment>.ipynb)")
+                     help="the notebook to check (required; there is no default, so that the "
+                          "untouched copy in assignments/ is never checked by mistake)")
     sub.add_argument("--hidden", action="store_true",
                      help="also run the hidden tests (instructors' copy of the course only)")
     add_limits(sub)
@@ -118,7 +120,13 @@ def cmd_check(args) -> int:
     assignment = find_assignment(args.assignment)
     if args.hidden and assignment.hidden_tests is None:
         raise UsageError(f"{assignment.name} has no hidden tests in this copy of the course")
-    path = args.notebook or assignment.student_notebook
+    path = args.notebook
+    if path is None:
+        raise UsageError(
+            f"name the notebook to check: python -m autograder check {args.assignment} "
+            "PATH/TO/NOTEBOOK.ipynb (the last cell of the assignment runs this for the notebook "
+            "it is in)"
+        )
     if not path.is_file():
         raise UsageError(f"notebook not found: {path}")
     tests = batch.collect_tests(assignment, args.timeout, hidden=args.hidden)

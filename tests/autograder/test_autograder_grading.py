@@ -255,6 +255,7 @@ def test_check_prints_a_table_of_tests_and_points(toy_variant, tmp_path, capsys)
         (["grade", str(TOY_TESTS), ".", "--out", "grades"], "must not be inside the submissions"),
         (["check", str(TOY_TESTS), "missing.ipynb"], "notebook not found: missing.ipynb"),
         (["check", str(TOY_TESTS), "--hidden"], "toy has no hidden tests in this copy"),
+        (["check", str(TOY_TESTS)], "name the notebook to check: python -m autograder check "),
         (["grade", str(TOY_TESTS), ".", "--out", "x", "--memory-mb", "-1"], "a number >= 0"),
         (["grade", str(TOY_TESTS), ".", "--out", "x", "--timeout", "soon"], "expected a number"),
         (["grade", str(TOY_TESTS), "..", "--out", "a_file"], "the output folder a_file is a "),
