@@ -8,15 +8,17 @@ tests' `points` markers. Outputs and execution counts are dropped, so a release 
 function of the solutions and the tests: running it twice gives byte-identical files.
 
 `release_student(DIR)` writes the course as students get it: lessons, released assignments,
-seqlib, the autograder, the public tests and fixtures, and a student README, Makefile,
-pyproject.toml and environment.yml. Solutions, hidden tests, hidden fixtures and mutants stay
-in the instructor's repository.
+seqlib, the autograder, the public tests and fixtures, pyproject.toml, and a student README,
+Makefile and environment.yml. The student environment installs what the lessons, assignments and
+self-check run (the course's dependencies, its cpu extra and pytest), not the instructor's dev
+tools. Solutions, hidden tests, hidden fixtures and mutants stay in the instructor's repository.
 """
 
 import copy
 import functools
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -243,7 +245,10 @@ def stale_assignments(solutions_dir, assignments_dir) -> list[str]:
 # What students get, relative to the repository root: folders copied whole (minus caches), and
 # single files. Nothing under solutions/ or tests/assignments/hidden/ is ever listed.
 STUDENT_FOLDERS = ("lessons", "seqlib", "autograder", "tests/assignments/public")
-STUDENT_FILES = ("pyproject.toml", "environment.yml", "tests/conftest.py")
+STUDENT_FILES = ("pyproject.toml", "tests/conftest.py")
+# Of the dev extra, students need only what the self-check runs; the rest (ruff, Sphinx,
+# Playwright, JAX, ...) builds and tests the course.
+STUDENT_DEV_TOOLS = ("pytest",)
 # Instructor-only parts of the copied folders.
 EXCLUDED = ("autograder/demo", "lessons/_build", "lessons/.jupyter_cache")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".pytest_cache",
@@ -270,7 +275,7 @@ $(STAMP): pyproject.toml
 \t@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "seqcourse needs Python >= 3.11"'
 \t@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 \t$(BIN)/python -m pip install --quiet --upgrade pip
-\t$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" pytest
+\t$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" {tools}
 \t@touch $@
 
 install: $(STAMP)
@@ -302,7 +307,7 @@ make lab            # sets up .venv on first use, then opens JupyterLab here
 ```
 
 (With conda instead: `conda env create -f environment.yml && conda activate seqcourse`, then
-`pip install -e . && jupyter lab`.)
+`jupyter lab`.)
 
 - `lessons/NN_topic.ipynb`: the lessons, in order.
 - `assignments/`: the graded assignments. Write your code where a cell says `# YOUR CODE HERE`
@@ -326,6 +331,39 @@ the top of each assignment lists the points of both. Each test has a time limit 
 Graded functions must be your own work: the tests give no points to a function that hands the
 task to a library that already solves it (the assignment says what is off limits).
 """
+
+
+def _project(repo_root) -> dict:
+    return tomllib.loads((Path(repo_root) / "pyproject.toml").read_text())["project"]
+
+
+def student_requirements(repo_root=REPO_ROOT) -> tuple[list[str], list[str], list[str]]:
+    """pyproject.toml's requirements that students install: the course's dependencies, the cpu
+    extra, and the dev tools the self-check runs (`STUDENT_DEV_TOOLS`)."""
+    project = _project(repo_root)
+    extras = project["optional-dependencies"]
+    tools = [requirement for requirement in extras["dev"]
+             if re.match(r"[A-Za-z0-9_.-]+", requirement).group() in STUDENT_DEV_TOOLS]
+    return project["dependencies"], extras["cpu"], tools
+
+
+def student_environment(repo_root=REPO_ROOT) -> str:
+    """The student edition's environment.yml: what `student_requirements` lists, for conda."""
+    dependencies, cpu, tools = student_requirements(repo_root)
+    python = _project(repo_root)["requires-python"].removeprefix(">=")
+
+    def items(requirements):
+        return "".join(f"      - {requirement}\n" for requirement in requirements)
+
+    return (
+        "# Conda environment for the seqcourse student edition: the lessons, assignments and\n"
+        "# self-check.  conda env create -f environment.yml && conda activate seqcourse\n"
+        "name: seqcourse\nchannels:\n  - conda-forge\ndependencies:\n"
+        f"  - python={python}\n  - pip\n  - pip:\n{items(dependencies)}"
+        "      # cpu extra (for an NVIDIA GPU, the gpu extra's lines of pyproject.toml instead)\n"
+        f"{items(cpu)}      # the self-check\n{items(tools)}"
+        "      # seqlib and the autograder themselves\n      - -e .\n"
+    )
 
 
 def _copy_folder(source: Path, target: Path) -> None:
@@ -353,6 +391,8 @@ def release_student(target, repo_root=REPO_ROOT) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(repo_root / name, target / name)
     release(repo_root / "solutions", target / "assignments")
-    (target / "Makefile").write_text(STUDENT_MAKEFILE, encoding="utf-8")
+    tools = " ".join(f'"{tool}"' for tool in student_requirements(repo_root)[2])
+    (target / "Makefile").write_text(STUDENT_MAKEFILE.format(tools=tools), encoding="utf-8")
+    (target / "environment.yml").write_text(student_environment(repo_root), encoding="utf-8")
     (target / "README.md").write_text(STUDENT_README, encoding="utf-8")
     return target

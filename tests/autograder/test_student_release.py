@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from autograder import notebook, release
 from autograder.assignments import HIDDEN_TESTS_DIR, PUBLIC_TESTS_DIR, REPO_ROOT, SOLUTIONS_DIR
@@ -90,6 +92,21 @@ def test_the_release_holds_the_course(course):
     fixtures = sorted(path.name for path in (PUBLIC_TESTS_DIR / "fixtures").iterdir())
     assert sorted(path.name for path in (course / "tests/assignments/public/fixtures").iterdir()) \
         == fixtures
+
+
+def test_the_release_environment_installs_what_students_run_and_no_dev_tools(course):
+    """environment.yml and the Makefile install the course's dependencies, the cpu extra and
+    pytest (the self-check), not ruff, Sphinx, Playwright or JAX."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    environment = yaml.safe_load((course / "environment.yml").read_text())
+    [pip] = [entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict)]
+    [pytest_pin] = [pin for pin in extras["dev"] if pin.startswith("pytest")]
+    assert sorted(pip) == sorted(project["dependencies"] + extras["cpu"] + [pytest_pin, "-e ."])
+    assert not {"ruff", "playwright", "sphinx", "jax[cpu]"} & set(pip)
+    install = subprocess.run(["make", "-n", "install"], cwd=course, capture_output=True,
+                             text=True, check=True).stdout
+    assert f'-e ".[cpu]" "{pytest_pin}"' in install
 
 
 def test_the_release_contains_nothing_secret(course):
