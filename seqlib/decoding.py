@@ -58,16 +58,21 @@ def beam_search(
     after ``max_length`` steps; live hypotheses left then count as finished. Hypotheses are
     ranked by the normalised score
 
-        score(y) = log p(y | x) / |y| ** length_penalty
+        score(y) = log p(y | x) / lp(|y|),    lp(|y|) = |y| ** length_penalty
 
-    where |y| counts the generated tokens including EOS (``length_penalty=0`` ranks by raw
-    log-probability, which favours short outputs; 1 divides by the length, Wu et al. 2016).
+    where |y| counts the generated tokens including EOS. ``length_penalty=0`` ranks by raw
+    log-probability, which favours short outputs; 1 ranks by the mean log-probability per
+    token. ``length_penalty`` may also be a function ``lp(length)`` of the length, such as
+    ``gnmt_length_penalty(alpha)``, the normaliser ((5 + |y|) / 6) ** alpha of Wu et al.
+    (2016). The stopping rule is exact for raw log-probabilities; with a normaliser that grows
+    with the length it is a heuristic, since a longer continuation can still score higher.
 
     Returns, for each batch item, up to ``beam_width`` pairs ``(ids, score)`` best first, where
     ``ids`` is an int32 array of generated tokens without BOS (ending in EOS when finished).
     """
     _check_positive("max_length", max_length)
     _check_positive("beam_width", beam_width)
+    normaliser = _length_normaliser(length_penalty)
     batch = _batch_size(initial_state, batch_size)
     width = beam_width
     items = np.arange(batch)[:, None]
@@ -110,7 +115,7 @@ def beam_search(
         parents, next_tokens = live_parents[:, :width], live_tokens[:, :width]
         next_scores = live_scores[:, :width]
 
-        new_scores = np.where(used & ends, _normalise(best_scores, step, length_penalty), -np.inf)
+        new_scores = np.where(used & ends, best_scores / normaliser(step), -np.inf)
         new_ids = np.zeros((batch, 2 * width, max_length), np.int32)
         new_ids[:, :, : step - 1] = sequences[items, best_parents]
         new_ids[:, :, step - 1] = eos_id
@@ -121,7 +126,7 @@ def beam_search(
         )
         # Over once the `width` best finished hypotheses all rank at or above the best live one.
         done |= np.isfinite(finished_scores[:, -1]) & (
-            finished_scores[:, -1] >= _normalise(next_scores[:, 0], step, length_penalty)
+            finished_scores[:, -1] >= next_scores[:, 0] / normaliser(step)
         )
 
         rows = (items * width + parents).reshape(-1)
@@ -138,7 +143,7 @@ def beam_search(
     length = sequences.shape[2]
     live_ids = np.zeros((batch, width, max_length), np.int32)
     live_ids[:, :, :length] = sequences
-    live_scores = np.where(done[:, None], -np.inf, _normalise(scores, length, length_penalty))
+    live_scores = np.where(done[:, None], -np.inf, scores / normaliser(length))
     finished_scores, finished_ids, finished_lengths = _keep_best(
         (finished_scores, finished_ids, finished_lengths),
         (live_scores, live_ids, np.full((batch, width), length)),
@@ -154,8 +159,35 @@ def beam_search(
     ]
 
 
-def _normalise(log_prob, length, length_penalty):
-    return log_prob / length**length_penalty
+def gnmt_length_penalty(alpha=0.6):
+    """The length normaliser of Wu et al. (2016), lp(|y|) = ((5 + |y|) / 6) ** alpha.
+
+    Pass it as ``beam_search(..., length_penalty=gnmt_length_penalty(alpha))``. It equals 1 for
+    a one-token output and grows more slowly than |y| ** alpha; Wu et al. tuned alpha to
+    0.6-0.7 (their coverage penalty is not included).
+    """
+    if not np.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"alpha must be a non-negative number, got {alpha!r}")
+
+    def normaliser(length):
+        return ((5.0 + np.asarray(length, dtype=np.float64)) / 6.0) ** alpha
+
+    return normaliser
+
+
+def _length_normaliser(length_penalty):
+    """lp(length) from an exponent alpha (length ** alpha) or a function of the length."""
+    if callable(length_penalty):
+        return length_penalty
+    if isinstance(length_penalty, (bool, str)) or not isinstance(
+        length_penalty, (int, float, np.integer, np.floating)
+    ):
+        raise ValueError(
+            "length_penalty must be an exponent alpha (a number) or a function lp(lengths), "
+            f"e.g. gnmt_length_penalty(0.6); got {length_penalty!r}"
+        )
+    alpha = float(length_penalty)
+    return lambda length: np.asarray(length, dtype=np.float64) ** alpha
 
 
 def _scatter(base, columns, values):

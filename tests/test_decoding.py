@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from seqlib.decoding import beam_search, greedy_decode
+from seqlib.decoding import beam_search, gnmt_length_penalty, greedy_decode
 
 BOS, EOS = 0, 1
 
@@ -36,7 +36,11 @@ def random_table(vocab, seed, order=1):
     return rng.dirichlet(np.ones(vocab) * 0.7, size=(vocab,) * order)
 
 
-def exhaustive_best(table, max_length, length_penalty):
+def power_normaliser(alpha):
+    return lambda length: length**alpha
+
+
+def exhaustive_best(table, max_length, normaliser):
     """Best hypothesis by normalised score over every sequence the beam search may return."""
     vocab = table.shape[0]
     log_table = np.log(table)
@@ -49,15 +53,19 @@ def exhaustive_best(table, max_length, length_penalty):
                 ids = (*body, last)
                 history = (BOS, BOS, *ids)
                 log_prob = sum(log_table[history[i : i + 3]] for i in range(length))
-                score = log_prob / length**length_penalty
+                score = log_prob / normaliser(length)
                 if score > best_score:
                     best_ids, best_score = np.array(ids), score
     return best_ids, best_score
 
 
 @pytest.mark.parametrize("seed", range(5))
-@pytest.mark.parametrize("length_penalty", [0.0, 1.0])
-def test_wide_beam_equals_exhaustive_search(seed, length_penalty):
+@pytest.mark.parametrize("length_penalty, normaliser", [
+    (0.0, power_normaliser(0.0)),
+    (1.0, power_normaliser(1.0)),
+    (gnmt_length_penalty(0.6), lambda length: ((5 + length) / 6) ** 0.6),
+], ids=["raw", "mean", "gnmt"])
+def test_wide_beam_equals_exhaustive_search(seed, length_penalty, normaliser):
     vocab, max_length = 4, 4
     table = random_table(vocab, seed, order=2)
     # A beam as wide as the number of live sequences never prunes anything.
@@ -66,7 +74,7 @@ def test_wide_beam_equals_exhaustive_search(seed, length_penalty):
         beam_width=(vocab - 1) ** max_length, length_penalty=length_penalty,
     )
     ids, score = hypotheses[0]
-    expected_ids, expected_score = exhaustive_best(table, max_length, length_penalty)
+    expected_ids, expected_score = exhaustive_best(table, max_length, normaliser)
     np.testing.assert_array_equal(ids, expected_ids)
     assert score == pytest.approx(expected_score)
     scores = [s for _, s in hypotheses]
@@ -88,6 +96,40 @@ def test_beam_search_beats_greedy_when_the_first_step_misleads():
     )
     np.testing.assert_array_equal(hypotheses[0][0], [3, EOS])
     assert hypotheses[0][1] == pytest.approx(np.log(0.4), abs=1e-6)
+
+
+def test_gnmt_length_penalty_by_hand():
+    # Wu et al. (2016): lp(y) = ((5 + |y|) / 6) ** alpha; lp = 1 for one token.
+    lp = gnmt_length_penalty(0.6)
+    assert lp(1) == pytest.approx(1.0)
+    assert lp(2) == pytest.approx(1.096903, abs=1e-6)  # (7/6)^0.6 = exp(0.6 ln(7/6))
+    assert lp(10) == pytest.approx(1.732862, abs=1e-6)  # (15/6)^0.6 = 2.5^0.6
+    with pytest.raises(ValueError, match="alpha must be a non-negative number"):
+        gnmt_length_penalty(-1.0)
+
+
+def test_gnmt_normaliser_ranks_beam_hypotheses():
+    # From BOS: EOS (p 0.3) or token 2 (p 0.7); after 2 only 3 (p 1), then EOS (p 1).
+    # Raw log-probabilities: [EOS] -1.204 < [2, 3, EOS] -0.357.
+    table = np.full((4, 4), 1e-12)
+    table[BOS, [EOS, 2]] = [0.3, 0.7]
+    table[2, 3] = 1.0
+    table[3, EOS] = 1.0
+    table /= table.sum(axis=1, keepdims=True)
+    [hypotheses] = beam_search(markov_step_fn(table), start_state(1), BOS, EOS, 5, beam_width=2,
+                               length_penalty=gnmt_length_penalty(1.0))
+    scores = {tuple(ids.tolist()): score for ids, score in hypotheses}
+    # log(0.7) / ((5 + 3) / 6) = -0.35667 / 1.33333 = -0.26750; log(0.3) / 1 = -1.20397.
+    assert scores[(2, 3, EOS)] == pytest.approx(-0.26750, abs=1e-5)
+    assert scores[(EOS,)] == pytest.approx(-1.20397, abs=1e-5)
+    np.testing.assert_array_equal(hypotheses[0][0], [2, 3, EOS])
+
+
+@pytest.mark.parametrize("length_penalty", ["gnmt", True, None])
+def test_length_penalty_must_be_a_number_or_a_function(length_penalty):
+    with pytest.raises(ValueError, match="length_penalty must be an exponent"):
+        beam_search(markov_step_fn(random_table(3, 0)), start_state(1), BOS, EOS, 3,
+                    length_penalty=length_penalty)
 
 
 @pytest.mark.parametrize("seed", range(5))
