@@ -13,12 +13,11 @@ from hidden_case import cases, concealed
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "public"))
 from test_a1_rnn_numpy import (  # noqa: E402
     BAD_FORWARD_CALLS,
-    check_backward,
     check_clip,
     check_forward,
     check_forward_rejects,
+    check_gradient_check,
     check_norms_random_matrix,
-    check_step_backward,
     check_step_forward,
 )
 
@@ -36,7 +35,7 @@ def test_step_forward_other_shapes(submission, graded_source, seed, sizes):
 def test_step_backward_other_shapes(submission, graded_source, seed, sizes):
     """rnn_step_backward gradient check on other shapes."""
     with concealed():
-        check_step_backward(submission, graded_source, seed, sizes)
+        check_gradient_check(submission, graded_source, seed, sizes, sequence=False)
 
 
 @pytest.mark.points(2)
@@ -61,7 +60,7 @@ def test_forward_rejects_each_bad_shape(submission, graded_source, problem):
 def test_backward_other_shapes(submission, graded_source, seed, sizes):
     """rnn_backward gradient check on other shapes, including a single time step."""
     with concealed():
-        check_backward(submission, graded_source, seed, sizes)
+        check_gradient_check(submission, graded_source, seed, sizes, sequence=True)
 
 
 @pytest.mark.points(2)

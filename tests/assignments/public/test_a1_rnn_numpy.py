@@ -16,6 +16,8 @@ from autograder.own_work import assert_own_work
 FIXTURES = np.load(Path(__file__).parent / "fixtures" / "a1_rnn_numpy.npz")
 GRADIENT_NAMES = ("dx", "dh_prev", "dWx", "dWh", "db")
 SEQUENCE_GRADIENT_NAMES = ("dx", "dh0", "dWx", "dWh", "db")
+# Central differences agree with an exact gradient to about this much.
+GRADIENT_CHECK = {"rtol": 1e-5, "atol": 1e-7}
 # Graded cells are plain NumPy: no autodiff library may compute a gradient for them.
 ALLOWED_MODULES = ("numpy", "math")
 
@@ -110,27 +112,60 @@ def reference_gradients(forward, params, upstream):
     return [numerical_gradient(lambda: forward(*params), p, upstream) for p in params]
 
 
+def check_states(submission, graded_source, params, expected, where, *, sequence, **tolerance):
+    """The student's forward pass, of one step or (`sequence`) of a whole sequence, and the
+    hidden states it returns against `expected`."""
+    forward, state = ("rnn_forward", "h") if sequence else ("rnn_step_forward", "h_next")
+    assert_own(graded_source, forward)
+    result = getattr(submission, forward)(*params)
+    assert_tuple(forward, result, 2)
+    assert_array(f"{state} for {where}", result[0], expected, **tolerance)
+
+
+def check_gradients(submission, graded_source, params, upstream, expected, where, *, sequence,
+                    **tolerance):
+    """The student's forward then backward pass, of one step or (`sequence`) of a whole
+    sequence, and its five gradients against `expected`."""
+    forward, backward = (("rnn_forward", "rnn_backward") if sequence
+                         else ("rnn_step_forward", "rnn_step_backward"))
+    assert_own(graded_source, backward)
+    _, cache = getattr(submission, forward)(*params)
+    result = getattr(submission, backward)(upstream, cache)
+    assert_tuple(backward, result, 5)
+    names = SEQUENCE_GRADIENT_NAMES if sequence else GRADIENT_NAMES
+    for name, actual, wanted in zip(names, result, expected):
+        assert_array(f"{name} for {where}", actual, wanted, **tolerance)
+
+
+def check_gradient_check(submission, graded_source, seed, sizes, *, sequence):
+    """`check_gradients` on a random case of sizes (N, T, D, H), against central differences
+    of the NumPy reference."""
+    rng = np.random.default_rng(seed)
+    params = random_rnn(rng, sizes, sequence=sequence)
+    n, t, _, h = sizes
+    upstream = rng.normal(size=(n, t, h) if sequence else (n, h))
+    expected = reference_gradients(reference_forward if sequence else reference_step, params,
+                                   upstream)
+    check_gradients(submission, graded_source, params, upstream, expected,
+                    f"{describe(x=params[0], Wh=params[3])} (gradient check)", sequence=sequence,
+                    **GRADIENT_CHECK)
+
+
 # rnn_step_forward ---------------------------------------------------------------------------
 
 
 def check_step_forward(submission, graded_source, seed, sizes, dtype=np.float64):
-    assert_own(graded_source, "rnn_step_forward")
     params = random_rnn(np.random.default_rng(seed), sizes, dtype=dtype)
-    result = submission.rnn_step_forward(*params)
-    assert_tuple("rnn_step_forward", result, 2)
     tolerance = {"rtol": 1e-5, "atol": 1e-6} if dtype == np.float32 else {}
-    assert_array(f"h_next for {describe(x=params[0], Wh=params[3])}", result[0],
-                 reference_step(*params), **tolerance)
+    check_states(submission, graded_source, params, reference_step(*params),
+                 describe(x=params[0], Wh=params[3]), sequence=False, **tolerance)
 
 
 @pytest.mark.points(5)
 def test_step_forward_matches_reference_values(submission, graded_source):
     """rnn_step_forward: h_next of the stored reference case."""
-    assert_own(graded_source, "rnn_step_forward")
-    x, h_prev, Wx, Wh, b, expected = fixture("step", "x", "h_prev", "Wx", "Wh", "b", "h_next")
-    result = submission.rnn_step_forward(x, h_prev, Wx, Wh, b)
-    assert_tuple("rnn_step_forward", result, 2)
-    assert_array(f"h_next for {stored('step')}", result[0], expected)
+    *params, expected = fixture("step", "x", "h_prev", "Wx", "Wh", "b", "h_next")
+    check_states(submission, graded_source, params, expected, stored("step"), sequence=False)
 
 
 @pytest.mark.points(3)
@@ -142,59 +177,34 @@ def test_step_forward_keeps_float32(submission, graded_source):
 # rnn_step_backward --------------------------------------------------------------------------
 
 
-def check_step_backward(submission, graded_source, seed, sizes):
-    assert_own(graded_source, "rnn_step_backward")
-    rng = np.random.default_rng(seed)
-    params = random_rnn(rng, sizes)
-    dh_next = rng.normal(size=params[1].shape)
-    _, cache = submission.rnn_step_forward(*params)
-    result = submission.rnn_step_backward(dh_next, cache)
-    assert_tuple("rnn_step_backward", result, 5)
-    expected = reference_gradients(reference_step, params, dh_next)
-    shapes = describe(x=params[0], Wh=params[3])
-    for name, analytic, numeric in zip(GRADIENT_NAMES, result, expected):
-        assert_array(f"{name} for {shapes} (gradient check)", analytic, numeric,
-                     rtol=1e-5, atol=1e-7)
-
-
 @pytest.mark.points(6)
 def test_step_backward_matches_reference_values(submission, graded_source):
     """rnn_step_backward: the five gradients of the stored reference case."""
-    assert_own(graded_source, "rnn_step_backward")
-    x, h_prev, Wx, Wh, b, dh_next = fixture("step", "x", "h_prev", "Wx", "Wh", "b", "dh_next")
-    _, cache = submission.rnn_step_forward(x, h_prev, Wx, Wh, b)
-    result = submission.rnn_step_backward(dh_next, cache)
-    assert_tuple("rnn_step_backward", result, 5)
-    for name, actual, expected in zip(GRADIENT_NAMES, result, fixture("step", *GRADIENT_NAMES)):
-        assert_array(f"{name} for {stored('step')}", actual, expected)
+    *params, dh_next = fixture("step", "x", "h_prev", "Wx", "Wh", "b", "dh_next")
+    check_gradients(submission, graded_source, params, dh_next, fixture("step", *GRADIENT_NAMES),
+                    stored("step"), sequence=False)
 
 
 @pytest.mark.points(6)
 def test_step_backward_gradient_check(submission, graded_source):
     """rnn_step_backward: central differences on a random (N, D, H) = (3, 2, 4) case."""
-    check_step_backward(submission, graded_source, 21, (3, 1, 2, 4))
+    check_gradient_check(submission, graded_source, 21, (3, 1, 2, 4), sequence=False)
 
 
 # rnn_forward --------------------------------------------------------------------------------
 
 
 def check_forward(submission, graded_source, seed, sizes):
-    assert_own(graded_source, "rnn_forward")
     params = random_rnn(np.random.default_rng(seed), sizes, sequence=True)
-    result = submission.rnn_forward(*params)
-    assert_tuple("rnn_forward", result, 2)
-    assert_array(f"h for {describe(x=params[0], Wh=params[3])}", result[0],
-                 reference_forward(*params))
+    check_states(submission, graded_source, params, reference_forward(*params),
+                 describe(x=params[0], Wh=params[3]), sequence=True)
 
 
 @pytest.mark.points(5)
 def test_forward_matches_reference_values(submission, graded_source):
     """rnn_forward: all hidden states of the stored reference case."""
-    assert_own(graded_source, "rnn_forward")
-    x, h0, Wx, Wh, b, expected = fixture("seq", "x", "h0", "Wx", "Wh", "b", "h")
-    result = submission.rnn_forward(x, h0, Wx, Wh, b)
-    assert_tuple("rnn_forward", result, 2)
-    assert_array(f"h for {stored('seq')}", result[0], expected)
+    *params, expected = fixture("seq", "x", "h0", "Wx", "Wh", "b", "h")
+    check_states(submission, graded_source, params, expected, stored("seq"), sequence=True)
 
 
 @pytest.mark.points(3)
@@ -228,38 +238,18 @@ def test_forward_rejects_inconsistent_shapes(submission, graded_source):
 # rnn_backward -------------------------------------------------------------------------------
 
 
-def check_backward(submission, graded_source, seed, sizes):
-    assert_own(graded_source, "rnn_backward")
-    rng = np.random.default_rng(seed)
-    params = random_rnn(rng, sizes, sequence=True)
-    dh = rng.normal(size=(sizes[0], sizes[1], sizes[3]))
-    _, cache = submission.rnn_forward(*params)
-    result = submission.rnn_backward(dh, cache)
-    assert_tuple("rnn_backward", result, 5)
-    expected = reference_gradients(reference_forward, params, dh)
-    shapes = describe(x=params[0], Wh=params[3])
-    for name, analytic, numeric in zip(SEQUENCE_GRADIENT_NAMES, result, expected):
-        assert_array(f"{name} for {shapes} (gradient check)", analytic, numeric,
-                     rtol=1e-5, atol=1e-7)
-
-
 @pytest.mark.points(7)
 def test_backward_matches_reference_values(submission, graded_source):
     """rnn_backward: the five gradients of the stored reference case."""
-    assert_own(graded_source, "rnn_backward")
-    x, h0, Wx, Wh, b, dh = fixture("seq", "x", "h0", "Wx", "Wh", "b", "dh")
-    _, cache = submission.rnn_forward(x, h0, Wx, Wh, b)
-    result = submission.rnn_backward(dh, cache)
-    assert_tuple("rnn_backward", result, 5)
-    expected = fixture("seq", *SEQUENCE_GRADIENT_NAMES)
-    for name, actual, wanted in zip(SEQUENCE_GRADIENT_NAMES, result, expected):
-        assert_array(f"{name} for {stored('seq')}", actual, wanted)
+    *params, dh = fixture("seq", "x", "h0", "Wx", "Wh", "b", "dh")
+    check_gradients(submission, graded_source, params, dh,
+                    fixture("seq", *SEQUENCE_GRADIENT_NAMES), stored("seq"), sequence=True)
 
 
 @pytest.mark.points(7)
 def test_backward_gradient_check(submission, graded_source):
     """rnn_backward: central differences on a random (N, T, D, H) = (2, 4, 3, 3) case."""
-    check_backward(submission, graded_source, 41, (2, 4, 3, 3))
+    check_gradient_check(submission, graded_source, 41, (2, 4, 3, 3), sequence=True)
 
 
 # jacobian_product_norms ---------------------------------------------------------------------
