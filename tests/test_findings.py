@@ -69,3 +69,48 @@ def test_records_json_lines(full_mode, monkeypatch, tmp_path):
     }
     assert rows[1]["passed"] is False
     assert rows[2]["lesson"] == "" and rows[2]["passed"] is None and rows[2]["fast"] is True
+
+
+def findings_benchmark():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "findings.py"
+    spec = importlib.util.spec_from_file_location("findings_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_measures_the_kernels_cpu_time(tmp_path, monkeypatch):
+    import nbformat
+
+    benchmark = findings_benchmark()
+    for name in ("SEQ_FAST", "SEQ_LESSON", "SEQ_FINDINGS_FILE"):  # run_lesson sets them
+        monkeypatch.setenv(name, "")
+    busy = ("import time\nstart = time.process_time()\n"
+            "while time.process_time() - start < 1.0:\n    pass")
+    path = tmp_path / "99_busy.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(busy)]), path)
+    seconds, cpu_seconds, error = benchmark.run_lesson(path, tmp_path / "findings.jsonl")
+    assert error is None
+    # The kernel's own CPU time, not this process's (which only waits for it).
+    assert cpu_seconds >= 1.0 and seconds >= 1.0
+
+
+def test_benchmark_table_has_wall_and_cpu_seconds(tmp_path, monkeypatch):
+    benchmark = findings_benchmark()
+    table = tmp_path / "findings.md"
+    table.write_text("| lesson | finding | value | threshold | verdict | lesson seconds |\n"
+                     "| --- | --- | --- | --- | --- | --- |\n"
+                     "| 00_a | x | 1 | > 0 | pass | 16 |\n"
+                     "| 01_b | y | 2 | > 0 | pass | 30 |\n")
+    monkeypatch.setattr(benchmark, "TABLE", table)
+    # A row from before the CPU column gets an empty CPU cell.
+    kept = benchmark.previous_rows({"01_b"})
+    assert kept == ["| 00_a | x | 1 | > 0 | pass | 16 | |"]
+    finding = {"finding": "y", "value": 2.0, "threshold": 0.0, "better": "higher", "passed": True}
+    new = benchmark.table_rows("01_b", 30.4, 12.6, [finding], None)
+    assert new == ["| 01_b | y | 2 | > 0 | pass | 30 | 13 |"]
+    assert benchmark.lesson_seconds(kept + new, 6) == {"00_a": 16.0, "01_b": 30.0}
+    assert benchmark.lesson_seconds(kept + new, 7) == {"01_b": 13.0}
