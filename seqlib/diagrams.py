@@ -17,6 +17,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
+from seqlib.plotting import unstamp_fast_mode
+
 _BOX = dict(boxstyle="round,pad=0.02,rounding_size=0.08", linewidth=1.2)
 _COLORS = {"input": "#dbe9f6", "state": "#fde0c5", "output": "#d5efd5", "context": "#eadcf2"}
 
@@ -84,6 +86,7 @@ def draw_unrolled_rnn(steps=4, outputs="all", folded=True, ax=None):
         if t == 1:
             ax.text(x - 1.15, 1.2, "$h_0$", ha="right", va="center", fontsize=10)
         _arrow(ax, start, (x, 1.2), "$W_{hh}$" if t == 2 else None, shrink=12)
+    unstamp_fast_mode(ax.figure)  # a diagram: nothing in it comes from (tiny) data
     return ax
 
 
@@ -197,6 +200,8 @@ def draw_lstm_cell(gates=None, ax=None, title="LSTM cell"):
     _wire(ax, [(7.7, 2.32), (7.7, 1.46)])
     _wire(ax, [(7.0, 1.3), (7.54, 1.3)])
     _wire(ax, [(7.7, 1.14), (7.7, 0.2), (9.1, 0.2)])
+    if not values:
+        unstamp_fast_mode(ax.figure)
     return ax
 
 
@@ -240,6 +245,8 @@ def draw_gru_cell(gates=None, ax=None, title="GRU cell"):
     _wire(ax, [(5.25, 2.3), (5.64, 2.3)])
     _wire(ax, [(5.8, 1.55), (5.8, 2.14)])
     _wire(ax, [(5.96, 2.3), (7.0, 2.3), (7.0, 3.04)])
+    if not values:
+        unstamp_fast_mode(ax.figure)
     return ax
 
 
@@ -277,6 +284,7 @@ def draw_encoder_decoder(source_tokens, target_tokens, ax=None, bos="<bos>", eos
         if i + 1 < len(inputs):  # the output is the next step's input
             _arrow(ax, (x + 0.55, 2.4), (x + 1.3 - 0.55, 0), alpha=0.4, shrink=2,
                    connection="arc3,rad=-0.25")
+    unstamp_fast_mode(ax.figure)
     return ax
 
 
@@ -307,8 +315,10 @@ def draw_attention(weights, source_tokens, target_tokens, step=0, ax=None):
         _box(ax, x, 1.1, f"$h_{{{j + 1}}}$")
         _arrow(ax, (x, 0), (x, 1.1), shrink=10)
         _arrow(ax, (x, 1.1), (middle, 2.6), width=0.5 + 6 * alpha, alpha=0.25 + 0.75 * alpha)
-        ax.text(x, 1.55, f"{alpha:.2f}", ha="center", fontsize=9, color="tab:purple",
-                gid=f"alpha-{j}")
+        # Beside the box, on the side away from its arrow.
+        left = x < middle
+        ax.text(x - 0.42 if left else x + 0.42, 1.45, f"{alpha:.2f}",
+                ha="right" if left else "left", fontsize=9, color="tab:purple", gid=f"alpha-{j}")
     return ax
 
 

@@ -12,6 +12,13 @@ def stamp_fast_mode(figure):
                 fontsize=14, color="tab:red", alpha=0.35, zorder=10, gid="seqlib-fast-stamp")
 
 
+def unstamp_fast_mode(figure):
+    """Removes the fast-mode stamp from a figure that shows no data, such as a diagram."""
+    for text in list(figure.texts):
+        if text.get_gid() == "seqlib-fast-stamp":
+            text.remove()
+
+
 def plot_history(history, metrics=("loss",), ax=None):
     """Plots training (solid) and validation (dashed) curves per epoch.
 

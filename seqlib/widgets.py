@@ -64,38 +64,52 @@ def softmax_with_temperature(logits, temperature):
     return probabilities / probabilities.sum()
 
 
-def temperature_explorer(logits, tokens, temperatures=(0.25, 0.5, 1.0, 2.0, 4.0)):
-    """Bar charts of the next-token distribution softmax(logits / tau) as tau changes."""
+def temperature_explorer(logits, tokens, temperatures=(0.25, 0.5, 1.0, 2.0, 4.0), top=None):
+    """Bar charts of the next-token distribution softmax(logits / tau) as tau changes.
+
+    With ``top``, only the ``top`` tokens of highest logit are drawn, most likely first; their
+    probabilities and the entropy are still those of the distribution over all tokens.
+    """
     logits = np.asarray(logits, dtype=float)
     if logits.shape != (len(tokens),):
         raise ValueError(f"need one logit per token: {logits.shape} logits, {len(tokens)} tokens")
-    labels = [repr(str(t))[1:-1] for t in tokens]
+    if top is None:
+        shown = np.arange(len(tokens))
+    elif isinstance(top, (int, np.integer)) and top >= 1:
+        shown = np.argsort(-logits, kind="stable")[:top]
+    else:
+        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+    labels = [repr(str(tokens[i]))[1:-1] for i in shown]
 
     def draw(temperature, ax):
         probabilities = softmax_with_temperature(logits, temperature)
         entropy = -(probabilities * np.log2(np.maximum(probabilities, 1e-12))).sum()
-        ax.bar(range(len(labels)), probabilities, color="tab:blue")
+        ax.bar(range(len(labels)), probabilities[shown], color="tab:blue")
         ax.set_xticks(range(len(labels)), labels)
         ax.set_ylim(0, 1)
-        ax.set_title(f"τ = {temperature:g}: entropy {entropy:.2f} bits", fontsize=10)
+        title = f"τ = {temperature:g}: entropy {entropy:.2f} bits"
+        if len(shown) < len(tokens):
+            title += f"\nthese {len(shown)} hold {probabilities[shown].sum():.0%}"
+        ax.set_title(title, fontsize=10)
         ax.set_ylabel("probability")
 
     explore(draw, temperatures, "temperature", value=1.0 if 1.0 in temperatures else None)
 
 
 def beam_width_explorer(step_fn, initial_state, bos_id, eos_id, max_length, detokenize=str,
-                        widths=(1, 2, 4, 8), top=4):
+                        widths=(1, 2, 4, 8), top=4, length_penalty=1.0):
     """The best ``top`` hypotheses of ``seqlib.decoding.beam_search`` for each beam width.
 
-    ``step_fn`` and ``initial_state`` are those of ``beam_search`` for a batch of one;
-    ``detokenize(ids)`` turns a hypothesis into a label. Width 1 is greedy search.
+    ``step_fn``, ``initial_state`` and ``length_penalty`` are those of ``beam_search`` for a
+    batch of one; ``detokenize(ids)`` turns a hypothesis into a label. Width 1 is greedy search.
     """
     from seqlib import decoding
 
     results = {}
     for width in widths:
         [hypotheses] = decoding.beam_search(step_fn, initial_state, bos_id, eos_id, max_length,
-                                            beam_width=width)[:1]
+                                            beam_width=width,
+                                            length_penalty=length_penalty)[:1]
         results[width] = hypotheses[:top]
 
     def draw(width, ax):

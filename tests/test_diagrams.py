@@ -104,3 +104,24 @@ def test_attention_labels_the_chosen_row(ax):
         diagrams.draw_attention(weights, ["a", "b"], ["x", "y"], ax=ax)
     with pytest.raises(ValueError, match="outside the 2 output steps"):
         diagrams.draw_attention(weights, ["a", "b", "c"], ["x", "y"], step=2, ax=ax)
+
+
+def test_diagrams_of_no_data_drop_the_fast_mode_stamp():
+    from seqlib.plotting import FAST_MODE_STAMP, stamp_fast_mode
+
+    def stamped_axes():
+        figure, ax = plt.subplots()
+        stamp_fast_mode(figure)
+        return figure, ax
+
+    for draw in (diagrams.draw_unrolled_rnn, diagrams.draw_lstm_cell, diagrams.draw_gru_cell,
+                 lambda ax: diagrams.draw_encoder_decoder(["a"], ["b"], ax=ax)):
+        figure, ax = stamped_axes()
+        draw(ax=ax)
+        assert FAST_MODE_STAMP not in [text.get_text() for text in figure.texts]
+        plt.close(figure)
+    # Gate values come from a (possibly tiny-data) model: the stamp stays.
+    figure, ax = stamped_axes()
+    diagrams.draw_lstm_cell({"i": 0.5}, ax=ax)
+    assert FAST_MODE_STAMP in [text.get_text() for text in figure.texts]
+    plt.close(figure)

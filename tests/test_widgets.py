@@ -1,5 +1,7 @@
 """seqlib.widgets: static panels without a kernel, one slider with one."""
 
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -32,6 +34,30 @@ def test_without_a_kernel_each_temperature_gets_a_panel():
     np.testing.assert_allclose(heights, widgets.softmax_with_temperature([2.0, 1.0, 0.0], 1.0))
     with pytest.raises(ValueError, match="one logit per token"):
         widgets.temperature_explorer([1.0, 2.0], ["a"])
+
+
+def test_top_tokens_are_drawn_with_their_share_of_all_the_probability():
+    logits = np.array([0.0, 3.0, 1.0, 2.0])
+    widgets.temperature_explorer(logits, ["a", "b", "c", "d"], temperatures=(1.0,), top=2)
+    [ax] = plt.gcf().axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "d"]
+    full = widgets.softmax_with_temperature(logits, 1.0)
+    np.testing.assert_allclose([bar.get_height() for bar in ax.patches], full[[1, 3]])
+    assert f"these 2 hold {full[[1, 3]].sum():.0%}" in ax.get_title()
+    with pytest.raises(ValueError, match="top must be a positive integer"):
+        widgets.temperature_explorer(logits, ["a", "b", "c", "d"], top=0)
+
+
+def test_without_ipywidgets_the_panels_are_static(monkeypatch):
+    # A kernel, but ipywidgets is not installed: importing it fails.
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    monkeypatch.setattr(InteractiveShell, "kernel", object(), raising=False)
+    monkeypatch.setattr("IPython.get_ipython", lambda: InteractiveShell.instance())
+    assert not widgets.widgets_available()
+    widgets.gradient_product_explorer(weights=(0.9, 1.1))
+    assert len(plt.gcf().axes) == 2
 
 
 def test_gradient_product_shows_w_to_the_t():
