@@ -24,18 +24,19 @@ def widgets_available():
     return getattr(get_ipython(), "kernel", None) is not None
 
 
-def explore(draw, options, label, value=None):
+def explore(draw, options, label, value=None, share="y"):
     """Shows ``draw(option, ax)`` for one option chosen on a slider, or for each option.
 
     Displays the slider itself; a static figure is left to pyplot (the notebook shows it at the
-    end of the cell). Returns None, so a call ending a cell shows nothing twice.
+    end of the cell). The static panels share their ``share`` axis ("x" or "y"). Returns None,
+    so a call ending a cell shows nothing twice.
     """
     options = list(options)
     if not options:
         raise ValueError("explore needs at least one option")
     if not widgets_available():
         figure, axes = plt.subplots(1, len(options), figsize=(3.4 * len(options), 3.2),
-                                    squeeze=False, sharey=True)
+                                    squeeze=False, sharex=share == "x", sharey=share == "y")
         for option, ax in zip(options, axes[0]):
             draw(option, ax)
         figure.tight_layout()
@@ -121,7 +122,8 @@ def beam_width_explorer(step_fn, initial_state, bos_id, eos_id, max_length, deto
         ax.set_xlabel("score (length-normalised log-probability)")
         ax.set_title(f"beam width {width}: best {scores[0]:.3f}", fontsize=10)
 
-    explore(draw, widths, "beam width")
+    # Each width ranks its own hypotheses: the panels share the score axis, not the labels.
+    explore(draw, widths, "beam width", share="x")
 
 
 def gradient_product_explorer(weights=(0.8, 0.9, 1.0, 1.1, 1.2), steps=50):

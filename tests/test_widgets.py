@@ -78,6 +78,11 @@ def test_beam_width_panels_rank_hypotheses():
     greedy, beam = plt.gcf().axes
     assert len(greedy.patches) == 1 and len(beam.patches) == 3
     assert greedy.get_title().startswith("beam width 1")
+    # Each panel labels its own hypotheses, best at the top: 3 3 3 (cut at max_length) scores
+    # 3 log 0.6 / 3 = -0.51, 3 3 EOS (2 log 0.6 + log 0.3) / 3 = -0.74.
+    assert [t.get_text() for t in greedy.get_yticklabels()] == ["3 3 3"]
+    labels = [t.get_text() for t in beam.get_yticklabels()]
+    assert labels[:2] == ["3 3 3", "3 3 2"] and len(set(labels)) == 3 and beam.yaxis_inverted()
 
 
 def test_a_kernel_with_ipywidgets_gets_one_slider(monkeypatch):
