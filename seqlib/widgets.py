@@ -80,7 +80,8 @@ def temperature_explorer(logits, tokens, temperatures=(0.25, 0.5, 1.0, 2.0, 4.0)
         shown = np.argsort(-logits, kind="stable")[:top]
     else:
         raise ValueError(f"top must be a positive integer or None, got {top!r}")
-    labels = [repr(str(tokens[i]))[1:-1] for i in shown]
+    # Escapes show "\n" and "\t"; a space would be invisible, so it shows as "␣".
+    labels = ["␣" if str(tokens[i]) == " " else repr(str(tokens[i]))[1:-1] for i in shown]
 
     def draw(temperature, ax):
         probabilities = softmax_with_temperature(logits, temperature)

@@ -38,14 +38,14 @@ def test_without_a_kernel_each_temperature_gets_a_panel():
 
 def test_top_tokens_are_drawn_with_their_share_of_all_the_probability():
     logits = np.array([0.0, 3.0, 1.0, 2.0])
-    widgets.temperature_explorer(logits, ["a", "b", "c", "d"], temperatures=(1.0,), top=2)
+    widgets.temperature_explorer(logits, ["a", "b", "c", " "], temperatures=(1.0,), top=2)
     [ax] = plt.gcf().axes
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "d"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "␣"]
     full = widgets.softmax_with_temperature(logits, 1.0)
     np.testing.assert_allclose([bar.get_height() for bar in ax.patches], full[[1, 3]])
     assert f"these 2 hold {full[[1, 3]].sum():.0%}" in ax.get_title()
     with pytest.raises(ValueError, match="top must be a positive integer"):
-        widgets.temperature_explorer(logits, ["a", "b", "c", "d"], top=0)
+        widgets.temperature_explorer(logits, ["a", "b", "c", " "], top=0)
 
 
 def test_without_ipywidgets_the_panels_are_static(monkeypatch):
