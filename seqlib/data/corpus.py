@@ -79,6 +79,40 @@ def _document_order(name):
     return _hash(name), name
 
 
+def split_limits(name, cap):
+    """Size limits per split for a corpus capped at ``cap`` training units (None: no limits).
+
+    Valid and test are capped at ``HELD_OUT_FRACTION * cap`` units each (at least 1,000).
+    """
+    if cap is None:
+        return {}
+    cap = check_int(name, cap, 1)
+    held_out = max(1000, int(HELD_OUT_FRACTION * cap))
+    return {"train": cap, "valid": held_out, "test": held_out}
+
+
+def split_documents(read, limits):
+    """Reads documents in the fixed shuffled order into ``{split: [part, ...]}``.
+
+    ``read(name)`` turns a document name into a part (a text, a token list); empty parts are
+    skipped. A split takes parts until their total length reaches its limit in ``limits``
+    (``split_limits``; empty: every document), so a capped corpus mixes code and prose.
+    """
+    parts = {"train": [], "valid": [], "test": []}
+    sizes = dict.fromkeys(parts, 0)
+    for name in sorted(_document_names(), key=_document_order):
+        if limits and all(sizes[split] >= limits[split] for split in parts):
+            break
+        split = _split_of(name)
+        if limits and sizes[split] >= limits[split]:
+            continue
+        part = read(name)
+        if part:
+            parts[split].append(part)
+            sizes[split] += len(part)
+    return parts
+
+
 def char_corpus(max_chars=None):
     """Build the corpus; ``max_chars`` caps the training text for speed.
 
@@ -86,24 +120,8 @@ def char_corpus(max_chars=None):
     With ``max_chars`` the valid and test texts are capped at ``HELD_OUT_FRACTION * max_chars``
     characters each (at least 1,000).
     """
-    if max_chars is not None:
-        max_chars = check_int("max_chars", max_chars, 1)
-        held_out_chars = max(1000, int(HELD_OUT_FRACTION * max_chars))
-        limits = {"train": max_chars, "valid": held_out_chars, "test": held_out_chars}
-    else:
-        limits = {}
-    texts = {"train": [], "valid": [], "test": []}
-    sizes = dict.fromkeys(texts, 0)
-    for name in sorted(_document_names(), key=_document_order):
-        if limits and all(sizes[split] >= limits[split] for split in texts):
-            break
-        split = _split_of(name)
-        if split in limits and sizes[split] >= limits[split]:
-            continue
-        text = _read_document(name)
-        if text:
-            texts[split].append(text)
-            sizes[split] += len(text)
+    limits = split_limits("max_chars", max_chars)
+    texts = split_documents(_read_document, limits)
     corpus = {split: "\n".join(parts) for split, parts in texts.items()}
     if limits:
         corpus = {split: text[: limits[split]] for split, text in corpus.items()}

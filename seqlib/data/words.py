@@ -13,13 +13,7 @@ import warnings
 from collections import Counter
 
 from seqlib.data._checks import check_int
-from seqlib.data.corpus import (
-    HELD_OUT_FRACTION,
-    _document_names,
-    _document_order,
-    _read_document,
-    _split_of,
-)
+from seqlib.data.corpus import _read_document, split_documents, split_limits
 from seqlib.data.vocab import EOS, Vocabulary
 
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+|[^\sa-z0-9]")
@@ -63,22 +57,14 @@ def word_corpus(max_words=None, vocab_size=10_000):
     training tokens (ties broken alphabetically) besides the four special tokens.
     """
     vocab_size = check_int("vocab_size", vocab_size, 1)
-    if max_words is not None:
-        max_words = check_int("max_words", max_words, 1)
-        held_out = max(1000, int(HELD_OUT_FRACTION * max_words))
-        limits = {"train": max_words, "valid": held_out, "test": held_out}
-    else:
-        limits = {}
-    tokens = {"train": [], "valid": [], "test": []}
-    for name in sorted(_document_names(), key=_document_order):
-        if limits and all(len(tokens[split]) >= limits[split] for split in tokens):
-            break
-        split = _split_of(name)
-        if limits and len(tokens[split]) >= limits[split]:
-            continue
+    limits = split_limits("max_words", max_words)
+
+    def read(name):
         words = tokenize_words(_prose(name, _read_document(name) or ""))
-        if words:
-            tokens[split] += [*words, EOS]
+        return [*words, EOS] if words else []
+
+    tokens = {split: [token for part in parts for token in part]
+              for split, parts in split_documents(read, limits).items()}
     if limits:
         tokens = {split: words[: limits[split]] for split, words in tokens.items()}
     counts = Counter(token for token in tokens["train"] if token != EOS)
