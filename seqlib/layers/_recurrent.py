@@ -2,12 +2,9 @@
 
 Every gate pre-activation is `x_t W + h_{t-1} U + b` plus a cell-specific term, so the cells
 share weights, dropout and the fused pre-activation matmul and differ only in `update_state`.
-
-The input projection `x_t W` stays inside the time loop, as in `keras.layers.LSTM`. Hoisting
-it out (one `(batch * time, d) x (d, gates * units)` matmul before the loop) is the same math,
-but on the TensorFlow CPU backend it measured 10-50% slower per train step at batch 64, T=100,
-d=32, u=128: the loop then slices and back-propagates a `gates * units` wide sequence instead
-of a `d` wide one, and that memory traffic costs more than the small per-step matmul saves.
+The layers run the cells' `recurrent_step` in their own loop (`_recurrent_loop`), with the bias
+folded into the input matmul and the peephole vectors broadcast to the state's shape once per
+sequence; the cells' `call` does the same per step, for `keras.layers.RNN` and other loops.
 """
 
 import keras
@@ -15,6 +12,7 @@ from keras import activations, constraints, initializers, ops, regularizers
 
 from seqlib.layers._checks import check_rate, check_recurrent_call, check_units, require_rank
 from seqlib.layers._keras_internals import DropoutRNNCell
+from seqlib.layers._recurrent_loop import recurrent_loop
 
 # Keys of `keras.layers.Layer.get_config` that describe the cell object itself; the RNN layer
 # re-creates its cell, so its own config carries only the hyperparameters.
@@ -25,7 +23,8 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
     """Base class for LSTM-style cells with a fused `(d, gate_count * units)` kernel.
 
     Subclasses set `gate_count` and `forget_gate_index`, add peephole vectors in `build` with
-    `add_peephole`, and implement `update_state(z, c_tm1) -> (h_t, c_t)`.
+    `add_peephole` and list them in `peepholes`, and implement
+    `update_state(z, c_tm1, *peepholes) -> (h_t, c_t)`.
 
     Dropout follows Gal & Ghahramani: one mask per sequence on `x_t` (rate `dropout`) and one
     on `h_{t-1}` (rate `recurrent_dropout`), shared by all gates.
@@ -143,22 +142,35 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
             constraint=self.peephole_constraint,
         )
 
-    def update_state(self, z, c_tm1):
-        """Gates from the pre-activations `z = x_t W + h_{t-1} U + b`; returns `(h_t, c_t)`."""
+    @property
+    def peepholes(self):
+        """The peephole weights, in the order `update_state` takes them."""
+        return ()
+
+    def update_state(self, z, c_tm1, *peepholes):
+        """Gates from the pre-activations `z = x_t W + h_{t-1} U + b`; returns `(h_t, c_t)`.
+
+        `peepholes` are the peephole weights (`(units,)`, or broadcast to `(batch, units)`).
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement `update_state`")
 
     def call(self, inputs, states, training=False):
-        h_tm1, c_tm1 = states
         if training and self.dropout > 0.0:
             inputs = inputs * self.get_dropout_mask(inputs)
-        if training and self.recurrent_dropout > 0.0:
-            h_tm1 = h_tm1 * self.get_recurrent_dropout_mask(h_tm1)
-        z = ops.add(ops.matmul(inputs, self.kernel), ops.matmul(h_tm1, self.recurrent_kernel))
+        projection = ops.matmul(inputs, self.kernel)
         if self.use_bias:
             # `ops.add` with a vector lowers to `BiasAdd` on TensorFlow, whose gradient is one
             # `BiasAddGrad`; `z + bias` is a broadcasting `AddV2` with a costlier gradient.
-            z = ops.add(z, self.bias)
-        h, c = self.update_state(z, c_tm1)
+            projection = ops.add(projection, self.bias)
+        return self.recurrent_step(projection, states, self.peepholes, training=training)
+
+    def recurrent_step(self, projection, states, peepholes, training=False):
+        """One step from the input projection `x_t W + b`; returns `(h_t, [h_t, c_t])`."""
+        h_tm1, c_tm1 = states
+        if training and self.recurrent_dropout > 0.0:
+            h_tm1 = h_tm1 * self.get_recurrent_dropout_mask(h_tm1)
+        z = ops.add(projection, ops.matmul(h_tm1, self.recurrent_kernel))
+        h, c = self.update_state(z, c_tm1, *peepholes)
         return h, [h, c]
 
     def get_initial_state(self, batch_size=None):
@@ -206,6 +218,18 @@ class GatedRNN(keras.layers.RNN):
             sequences.shape, self.cell.kernel.shape[0], self.cell.state_size, initial_state, mask
         )
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        cell = self.cell
+        # A `(units,)` peephole times the `(batch, units)` state would broadcast at every step,
+        # and its gradient be reduced over the batch at every step; this does both once.
+        state_shape = ops.shape(initial_state[1])
+        peepholes = [ops.broadcast_to(peephole, state_shape) for peephole in cell.peepholes]
+
+        def step(projection, states):
+            return cell.recurrent_step(projection, states, peepholes, training=training)
+
+        return recurrent_loop(self, step, sequences, initial_state, mask, training)
 
     @property
     def units(self):

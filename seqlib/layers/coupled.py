@@ -59,16 +59,21 @@ class CoupledLSTMCell(GatedCell):
             self.forget_peephole = self.add_peephole("forget_peephole")
             self.output_peephole = self.add_peephole("output_peephole")
 
-    def update_state(self, z, c_tm1):
+    @property
+    def peepholes(self):
+        return (self.forget_peephole, self.output_peephole) if self.use_peepholes else ()
+
+    def update_state(self, z, c_tm1, *peepholes):
         z_f, z_c, z_o = ops.split(z, 3, axis=-1)
         if self.use_peepholes:
-            z_f = z_f + self.forget_peephole * c_tm1
+            p_f, p_o = peepholes
+            z_f = z_f + p_f * c_tm1
         f = self.recurrent_activation(z_f)
         # c_t = f c_{t-1} + (1 - f) g, written as g + f (c_{t-1} - g) to save one product.
         g = self.activation(z_c)
         c = g + f * (c_tm1 - g)
         if self.use_peepholes:
-            z_o = z_o + self.output_peephole * c
+            z_o = z_o + p_o * c
         o = self.recurrent_activation(z_o)
         return o * self.activation(c), c
 

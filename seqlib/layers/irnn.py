@@ -4,8 +4,10 @@ import math
 import numbers
 
 import keras
+from keras import ops
 
 from seqlib.layers._checks import check_rate, check_recurrent_call, check_units, require_rank
+from seqlib.layers._recurrent_loop import recurrent_loop
 
 # IRNN is defined by these SimpleRNN arguments; `gain` is the only knob.
 _FIXED_ARGUMENTS = ("activation", "recurrent_initializer", "bias_initializer")
@@ -23,8 +25,8 @@ class IRNN(keras.layers.SimpleRNN):
     At initialisation the recurrence copies the state forward (scaled by `gain`), so gradients
     neither vanish nor explode through time until training moves `U` away from `gain * I`.
     Le et al. use `gain=1` for long-range tasks and a smaller gain (e.g. 0.01) for language
-    modelling. It is `keras.layers.SimpleRNN` (same kernel layout and speed) with these
-    arguments fixed.
+    modelling. It is `keras.layers.SimpleRNN` (same weights and results) with these arguments
+    fixed, and a time loop that folds the bias into the input matmul (`_recurrent_loop`).
 
     Args:
         units: Positive integer, dimensionality of the output space.
@@ -76,6 +78,19 @@ class IRNN(keras.layers.SimpleRNN):
             sequences.shape, self.cell.kernel.shape[0], [self.units], initial_state, mask
         )
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        # `SimpleRNNCell.call` after its input projection (`_recurrent_loop`).
+        cell = self.cell
+
+        def step(projection, states):
+            h_tm1 = states[0]
+            if training and cell.recurrent_dropout > 0.0:
+                h_tm1 = h_tm1 * cell.get_recurrent_dropout_mask(h_tm1)
+            h = cell.activation(ops.add(projection, ops.matmul(h_tm1, cell.recurrent_kernel)))
+            return h, [h]
+
+        return recurrent_loop(self, step, sequences, initial_state, mask, training)
 
     def get_config(self):
         config = super().get_config()

@@ -55,12 +55,16 @@ class PeepholeLSTMCell(GatedCell):
         self.forget_peephole = self.add_peephole("forget_peephole")
         self.output_peephole = self.add_peephole("output_peephole")
 
-    def update_state(self, z, c_tm1):
+    @property
+    def peepholes(self):
+        return (self.input_peephole, self.forget_peephole, self.output_peephole)
+
+    def update_state(self, z, c_tm1, p_i, p_f, p_o):
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
-        i = self.recurrent_activation(z_i + self.input_peephole * c_tm1)
-        f = self.recurrent_activation(z_f + self.forget_peephole * c_tm1)
+        i = self.recurrent_activation(z_i + p_i * c_tm1)
+        f = self.recurrent_activation(z_f + p_f * c_tm1)
         c = f * c_tm1 + i * self.activation(z_c)
-        o = self.recurrent_activation(z_o + self.output_peephole * c)
+        o = self.recurrent_activation(z_o + p_o * c)
         return o * self.activation(c), c
 
 

@@ -1,0 +1,101 @@
+"""The layers' own time loop (`seqlib/layers/_recurrent_loop.py`) against Keras's generic one.
+
+Each layer folds its bias into the input matmul and broadcasts its peepholes once per sequence;
+`keras.layers.RNN` over the same cell (or `SimpleRNN(activation="relu")` for IRNN) runs the
+cell's per-step `call`. Both must give the same outputs, states and gradients, with and
+without a mask, forwards and backwards, and draw the same dropout masks from the same seed.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from seqlib.layers import IRNN, CoupledLSTM, CoupledLSTMCell, PeepholeLSTM, PeepholeLSTMCell
+
+BATCH, TIME, FEATURES, UNITS = 3, 6, 5, 4
+
+# name: (layer factory, generic-loop factory), both taking units and RNN keyword arguments.
+PAIRS = {
+    "peephole": (
+        PeepholeLSTM,
+        lambda units, **kwargs: keras.layers.RNN(
+            PeepholeLSTMCell(units, **_cell_arguments(kwargs)), **kwargs
+        ),
+    ),
+    "coupled": (
+        CoupledLSTM,
+        lambda units, **kwargs: keras.layers.RNN(
+            CoupledLSTMCell(units, **_cell_arguments(kwargs)), **kwargs
+        ),
+    ),
+    "coupled_peepholes": (
+        lambda units, **kwargs: CoupledLSTM(units, use_peepholes=True, **kwargs),
+        lambda units, **kwargs: keras.layers.RNN(
+            CoupledLSTMCell(units, use_peepholes=True, **_cell_arguments(kwargs)), **kwargs
+        ),
+    ),
+    "irnn": (IRNN, lambda units, **kwargs: keras.layers.SimpleRNN(units, "relu", **kwargs)),
+}
+
+
+def _cell_arguments(kwargs):
+    """Moves the cell's arguments out of `kwargs` (which keeps the RNN's) and returns them."""
+    names = ("dropout", "recurrent_dropout", "seed")
+    return {name: kwargs.pop(name) for name in names if name in kwargs}
+
+
+@pytest.fixture(params=list(PAIRS))
+def make_pair(request, randomize_weights):
+    """`make_pair(**kwargs)`: the layer and its generic-loop twin, built with equal weights."""
+    make_layer, make_generic = PAIRS[request.param]
+
+    def make(**kwargs):
+        layer, generic = make_layer(UNITS, **kwargs), make_generic(UNITS, **kwargs)
+        for rnn in (layer, generic):
+            rnn.build((BATCH, TIME, FEATURES))
+        randomize_weights(layer, scale=0.3)  # small, so IRNN's ReLU recurrence stays bounded
+        generic.set_weights(layer.get_weights())
+        return layer, generic
+
+    return make
+
+
+@pytest.fixture
+def inputs(rng):
+    return rng.standard_normal((BATCH, TIME, FEATURES)).astype("float32")
+
+
+@pytest.fixture
+def mask():
+    return np.arange(TIME)[None, :] < np.array([[TIME], [4], [1]])
+
+
+def assert_all_close(actual, expected, rtol=1e-5, atol=1e-6):
+    actual, expected = keras.tree.flatten(actual), keras.tree.flatten(expected)
+    assert len(actual) == len(expected)
+    for ours, theirs in zip(actual, expected):
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+def test_outputs_and_states_equal_the_generic_loop(make_pair, inputs, mask, masked, go_backwards):
+    layer, generic = make_pair(return_sequences=True, return_state=True, go_backwards=go_backwards)
+    mask = mask if masked else None
+    assert_all_close(layer(inputs, mask=mask), generic(inputs, mask=mask))
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_gradients_equal_the_generic_loop(make_pair, inputs, mask, masked, gradients):
+    layer, generic = make_pair(return_sequences=True)
+    arguments = (inputs, None, mask) if masked else (inputs,)
+    ours, theirs = gradients(layer, *arguments), gradients(generic, *arguments)
+    assert all(np.abs(g).sum() > 0 for g in ours)
+    assert_all_close(ours, theirs, rtol=1e-4)
+
+
+def test_dropout_masks_equal_the_generic_loop(make_pair, inputs):
+    layer, generic = make_pair(return_sequences=True, dropout=0.4, recurrent_dropout=0.3, seed=5)
+    training = layer(inputs, training=True)
+    assert not np.allclose(np.asarray(training), np.asarray(layer(inputs)))
+    assert_all_close(training, generic(inputs, training=True))
