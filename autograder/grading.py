@@ -157,24 +157,33 @@ class TrustedWorker:
                 command + ["--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True,
                 cwd=self.workdir, env=_trusted_env(self.workdir))
+        except BaseException:
+            os.close(self.read_fd)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            raise
         finally:
             os.close(write_fd)
         self.pending = bytearray()
 
     def close(self) -> None:
-        if self.process is None:
+        """Kills the worker and releases what it held, each thing once (a second call, say at
+        exit after a failed run, does nothing)."""
+        process, self.process = self.process, None
+        if process is None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        self.process.wait()
-        sandbox.remove_cgroups_of(self.process.pid)
+        process.wait()
+        sandbox.remove_cgroups_of(process.pid)
         os.close(self.read_fd)
-        self.process.stdin.close()
-        self.process.stdout.close()
+        for stream in (process.stdin, process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass  # A job line still buffered for the dead worker: BrokenPipeError.
         shutil.rmtree(self.workdir, ignore_errors=True)
-        self.process = None
 
     def run(self, notebook_path, timeout_s: float) -> TrustedRun:
         if self.process is None or self.process.poll() is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, cli, discovery, report
+from autograder import batch, cli, discovery, grading, report
 from autograder.assignments import (
     REPO_ROOT,
     UnknownAssignmentError,
@@ -265,3 +265,14 @@ def test_check_runs_public_tests_and_grade_adds_hidden_ones(toy_variant, tmp_pat
     assert tests[1]["output"] == ("add with negative numbers: passed (details are not shown for "
                                   "hidden tests)")
     assert [test.hidden for test in outcome.tests] == [False, True]
+
+
+def test_a_worker_that_died_with_a_job_pending_is_closed_once():
+    worker = grading.TrustedWorker([TOY_TESTS])
+    worker._start()
+    os.killpg(worker.process.pid, signal.SIGKILL)
+    worker.process.wait()
+    worker.process.stdin.write(b"a job\n")  # Still buffered: closing flushes into a dead pipe.
+    worker.close()
+    worker.close()  # At exit, `close_workers` closes it again: nothing is closed twice.
+    assert worker.process is None
