@@ -318,8 +318,9 @@ def _truncate(text: str) -> str:
 # --- The trusted side's proxies -----------------------------------------------------------------
 
 DEFAULT_TIME_LIMIT_S = 60.0
-# Loading the graded cells (importing Keras: seconds, more on a busy machine) has its own clock,
-# so it does not eat the first test's time limit.
+# Starting a child and loading the graded cells (importing Keras where no template process has it
+# imported: seconds, more on a busy machine) has its own clock and does not count against the
+# test's time limit.
 LOAD_TIME_LIMIT_S = 180.0
 
 
@@ -435,6 +436,7 @@ class Submission:
         if self._load_failure is not None:
             _fail(f"cannot grade this notebook: {self._load_failure[1]}")
         if self._child is None:
+            started = time.monotonic()
             self._child = self._sandbox.start()
             self._generation += 1
             self._callbacks.clear()
@@ -446,6 +448,8 @@ class Submission:
                 if self._load_failure is None:
                     self._drop_child()
                 raise
+            if self._deadline is not None:  # Starting and loading are not the test's time.
+                self._deadline += time.monotonic() - started
         return self._child
 
     def _request(self, message: dict, value=None):

@@ -267,10 +267,13 @@ class Sandbox:
 
     def __init__(self, mode: str = "auto", memory_mb: int | None = DEFAULT_MEMORY_MB,
                  cpu_s: float | None = None, processes: int = DEFAULT_PROCESSES,
-                 file_mb: int = DEFAULT_FILE_MB):
+                 file_mb: int = DEFAULT_FILE_MB, preload: tuple[str, ...] = ()):
+        """`preload`: modules the submission is expected to import (say, those the solution's
+        graded cells import); the template process imports those of `PRELOAD_CANDIDATES`."""
         self.mode = resolve_mode(mode)
         self.memory_mb, self.cpu_s, self.processes, self.file_mb = (
             memory_mb, cpu_s, processes, file_mb)
+        self.preload = _preload(preload)
         self.cgroup = Cgroup.create(memory_mb, processes)
         self.children: list[Child] = []
 
@@ -290,12 +293,12 @@ class Sandbox:
     def start(self) -> "Child":
         """A fresh child process, ready for the `load` request: forked from this process's
         template (`autograder.zygote`) where it works, else a new bubblewrap or plain one."""
-        zygote = _zygote(self.file_mb) if self.mode == "bwrap" else None
+        zygote = _zygote(self.file_mb, self.preload) if self.mode == "bwrap" else None
         if zygote is not None:
             try:
                 process, connection = zygote.spawn(self._limits(), self.cgroup)
             except ZygoteError as error:
-                _disable_zygote(error)
+                _disable_zygote(zygote, error)
             else:
                 return self._add(Child(process, connection, self, None))
         to_child_read, to_child_write = os.pipe()
@@ -495,8 +498,8 @@ class Child:
 
 # --- The template process ------------------------------------------------------------------
 
-# Libraries the template imports when this (trusted) process has imported them: the tests'
-# imports tell which ones the submissions of this assignment use.
+# Libraries a template may import before forking: slow to import, and without side effects a
+# submission could notice (numpy always: the child's own protocol imports it).
 PRELOAD_CANDIDATES = ("numpy", "scipy", "keras", "tensorflow", "jax", "torch")
 SPAWN_TIMEOUT_S = 60.0
 # The template's sandbox: the capabilities to build each child's namespaces, kept inside the
@@ -649,31 +652,42 @@ class ForkedProcess:
         return True
 
 
-_zygotes: dict[int, Zygote | None] = {}
+def _preload(modules) -> tuple[str, ...]:
+    """The candidates among `modules`, with NumPy, and Keras's backend when Keras is there."""
+    wanted = {"numpy", *modules}
+    if "keras" in wanted:
+        wanted.add(os.environ.get("KERAS_BACKEND", "tensorflow"))
+    return tuple(name for name in PRELOAD_CANDIDATES if name in wanted)
+
+
+_zygotes: dict[tuple, Zygote | None] = {}
 _zygotes_lock = threading.Lock()
 
 
-def _zygote(file_mb: int) -> Zygote | None:
-    """This process's template for children with `file_mb`, started on first use; None where
-    it cannot start (children then start afresh, as isolated, only slower)."""
+def _zygote(file_mb: int, preload: tuple[str, ...]) -> Zygote | None:
+    """This process's template for children with `file_mb` and `preload`, started on first
+    use (one per assignment: each keeps the children it forked alive); None where it cannot
+    start (children then start afresh, as isolated, only slower)."""
+    key = (file_mb, preload)
     with _zygotes_lock:
-        if file_mb not in _zygotes:
-            preload = [name for name in PRELOAD_CANDIDATES if name in sys.modules]
+        if key not in _zygotes and None in _zygotes.values():
+            return None  # A template failed here before: do not pay for trying again.
+        if key not in _zygotes:
             try:
-                _zygotes[file_mb] = Zygote(file_mb, preload)
+                _zygotes[key] = Zygote(file_mb, list(preload))
             except (OSError, ZygoteError) as error:
-                _zygotes[file_mb] = None
+                _zygotes[key] = None
                 warnings.warn(f"no template process ({error}): every sandboxed child imports "
                               "its libraries itself", SandboxWarning, stacklevel=3)
-        return _zygotes[file_mb]
+        return _zygotes[key]
 
 
-def _disable_zygote(error: ZygoteError) -> None:
+def _disable_zygote(zygote: Zygote, error: ZygoteError) -> None:
     with _zygotes_lock:
-        for file_mb, zygote in list(_zygotes.items()):
-            if zygote is not None:
+        for key, value in list(_zygotes.items()):
+            if value is zygote:
                 zygote.close()
-            _zygotes[file_mb] = None
+                _zygotes[key] = None
     warnings.warn(f"{error}; every sandboxed child now imports its libraries itself",
                   SandboxWarning, stacklevel=3)
 

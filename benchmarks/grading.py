@@ -51,8 +51,15 @@ def cpu_meter():
             yield used
         finally:
             (root / "cgroup.procs").write_text(str(os.getpid()))
-            with contextlib.suppress(OSError):
-                group.rmdir()
+            deadline = time.monotonic() + 10.0
+            while True:  # Killed sandboxes leave the group only once the kernel reaped them.
+                try:
+                    group.rmdir()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
         return
 
     def rusage() -> float:
