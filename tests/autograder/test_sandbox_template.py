@@ -10,13 +10,14 @@ other, holds no capability and maps no memory shared with another process. B als
 it was forked from the template, so a silent fallback to fresh processes fails this test.
 """
 
+import json
 import os
 import uuid
 from pathlib import Path
 
 import pytest
 
-from autograder import grading, sandbox
+from autograder import grading, rpc, sandbox
 
 TOY_TESTS = Path(__file__).with_name("toy") / "test_toy.py"
 
@@ -148,3 +149,20 @@ def _processes_with(marker: str) -> list[int]:
         except OSError:
             pass
     return found
+
+
+def test_children_start_afresh_where_the_template_cannot_start(monkeypatch):
+    monkeypatch.setattr(sandbox, "_zygotes", {})
+    monkeypatch.setattr(sandbox, "_ZYGOTE_OPTIONS", ["--no-such-option"])
+    source = "def add(a, b):\n    return a + b\n"
+    cell = {"cell_type": "code", "metadata": {"tags": ["graded"]}, "source": source,
+            "outputs": [], "execution_count": None}
+    data = json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    remote = rpc.Submission(data.encode(), "cells.ipynb", sandbox.Sandbox(memory_mb=1024))
+    try:
+        with pytest.warns(sandbox.SandboxWarning, match="no template process"):
+            assert remote.add(2, 3) == 5
+        init = remote.lib("pathlib.Path")("/proc/1/cmdline").read_bytes()
+        assert b"autograder.zygote" not in init
+    finally:
+        remote.close()
