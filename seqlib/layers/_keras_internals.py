@@ -10,8 +10,8 @@ these paths exist in; if a new Keras moves them, this is the only module to chan
 - `rnn`: the time loop `keras.layers.RNN` itself runs on (TensorArrays and a `while_loop` with
   32 parallel iterations on TensorFlow, `lax.scan` on JAX), with masking and `go_backwards`.
   The public `keras.ops.scan` is no substitute on TensorFlow: it carries the state through
-  size-1 TensorArrays and runs one iteration at a time, and a peephole LSTM built on it took
-  1.35-1.5x the train-step time of one built on `rnn` (batch 64, T=100, d=32, u=128, CPU).
+  size-1 TensorArrays and runs one iteration at a time; the same peephole LSTM step took about
+  1.17x the train-step time on it as on `rnn` (batch 64, T=100, d=32, u=128, CPU).
 """
 
 from keras.src.backend import get_keras_mask, rnn

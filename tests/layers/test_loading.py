@@ -19,6 +19,7 @@ import numpy as np
 model = keras.saving.load_model(sys.argv[1])
 print([type(layer).__name__ for layer in model.layers])
 np.save(sys.argv[3], model.predict(np.load(sys.argv[2]), verbose=0))
+print("seqlib imported:", "seqlib" in sys.modules)
 """
 IMPORTS = {
     "seqlib, then keras": (
@@ -26,7 +27,7 @@ IMPORTS = {
         "import keras"
     ),
     "keras, then seqlib": "import keras\nimport seqlib",
-    # The control: without seqlib, Keras cannot find the classes.
+    # The control: without seqlib, Keras cannot find the classes (or imports seqlib itself).
     "keras alone": "import keras",
 }
 
@@ -64,5 +65,9 @@ def test_loads_after_import_seqlib_in_either_order(saved):
         assert run.returncode == 0, f"{name}:\n{err}"
         assert "PeepholeLSTM" in out and "BahdanauAttention" in out, f"{name}: {out}"
         np.testing.assert_allclose(np.load(directory / f"{index}.npy"), expected, rtol=1e-6)
-    run, _, err = results["keras alone"]
-    assert run.returncode != 0 and "Could not locate class 'PeepholeLSTM'" in err, err
+    run, out, err = results["keras alone"]
+    if run.returncode == 0:
+        # Keras 3.6 imports any module a file names (newer releases only Keras's own).
+        assert "seqlib imported: True" in out, out
+    else:
+        assert "Could not locate class 'PeepholeLSTM'" in err, err
