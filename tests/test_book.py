@@ -25,9 +25,12 @@ ASSIGNMENTS = sorted((ROOT / "assignments").glob("*.ipynb"))
 @pytest.fixture(scope="module")
 def site():
     start = time.perf_counter()
+    # ipykernel shows what is written to file descriptor 2 (TensorFlow's C++ logs) in the
+    # notebook, but not under pytest: the kernels must run as they do in `make book`.
+    env = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", "lessons", str(SITE)],
-        cwd=ROOT, env={**os.environ, "SEQ_FAST": "1"}, capture_output=True, text=True,
+        cwd=ROOT, env={**env, "SEQ_FAST": "1"}, capture_output=True, text=True,
     )
     if result.returncode:
         pytest.fail(f"the book did not build (a lesson failed in fast mode?):\n"
@@ -47,6 +50,19 @@ def test_every_lesson_is_executed_and_cached(site):
         assert (site / f"{lesson.stem}.html").exists(), f"no page for {lesson.name}"
         # A rebuild finds the outputs here and runs nothing.
         cache.match_cache_notebook(nbformat.read(lesson, as_version=4))
+
+
+# TensorFlow's C++ log lines (Abseil's prefix: severity, date, time, thread, file:line) and its
+# start-up banner; seqlib.quiet keeps the harmless ones out of notebooks.
+TENSORFLOW_LOG = re.compile(r"absl::InitializeLog|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\]")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_lesson_page_shows_no_tensorflow_log_noise(site, lesson):
+    page = (site / f"{lesson.stem}.html").read_text(encoding="utf-8")
+    noise = [line for line in page.splitlines() if TENSORFLOW_LOG.search(line)]
+    listed = "\n".join(line[:200] for line in noise[:5])
+    assert not noise, f"{lesson.stem}: TensorFlow log lines in the executed outputs:\n{listed}"
 
 
 @pytest.fixture(scope="module")
