@@ -28,17 +28,23 @@ def explore(draw, options, label, value=None, share="y"):
     """Shows ``draw(option, ax)`` for one option chosen on a slider, or for each option.
 
     Displays the slider itself; a static figure is left to pyplot (the notebook shows it at the
-    end of the cell). The static panels share their ``share`` axis ("x" or "y"). Returns None,
-    so a call ending a cell shows nothing twice.
+    end of the cell). The static panels share their ``share`` axis: side by side for "y",
+    one above the other for "x" (room for long tick labels). Returns None, so a call ending a
+    cell shows nothing twice.
     """
     options = list(options)
     if not options:
         raise ValueError("explore needs at least one option")
     if not widgets_available():
-        figure, axes = plt.subplots(1, len(options), figsize=(3.4 * len(options), 3.2),
-                                    squeeze=False, sharex=share == "x", sharey=share == "y")
-        for option, ax in zip(options, axes[0]):
+        if share == "x":
+            figure, axes = plt.subplots(len(options), 1, figsize=(7, 2.0 * len(options)),
+                                        squeeze=False, sharex=True)
+        else:
+            figure, axes = plt.subplots(1, len(options), figsize=(3.4 * len(options), 3.2),
+                                        squeeze=False, sharey=True)
+        for option, ax in zip(options, axes.flat):
             draw(option, ax)
+            ax.label_outer()  # the shared axis is labelled once
         figure.tight_layout()
         return
     import ipywidgets
