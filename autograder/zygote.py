@@ -168,11 +168,16 @@ def _monitor(fds: list[int], limits: dict) -> None:
         _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWUTS
                              | _CLONE_NEWNET), "unshare")
         pid = os.fork()
-    except BaseException as error:  # noqa: BLE001
-        report.send(f"error {type(error).__name__}: {error}".encode()[:4000])
-        os._exit(1)
+    except BaseException as error:  # noqa: BLE001 - reported to the trusted side, then gone.
+        try:
+            report.send(f"error {type(error).__name__}: {error}".encode()[:4000])
+        finally:
+            os._exit(1)
     if pid == 0:
-        _init(request_read, reply_write, report, limits)
+        try:
+            _init(request_read, reply_write, report, limits)
+        finally:
+            os._exit(1)  # Never back into the monitor's code.
     os.close(request_read)
     os.close(reply_write)
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -198,8 +203,11 @@ def serve(control: socket.socket) -> None:
             continue
         limits = json.loads(message)
         if os.fork() == 0:
-            control.close()
-            _monitor(fds, limits)
+            try:
+                control.close()
+                _monitor(fds, limits)
+            finally:
+                os._exit(1)  # Never back into the template's loop.
         for fd in fds:
             os.close(fd)
 
