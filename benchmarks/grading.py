@@ -2,10 +2,12 @@
 
 The class is built from the assignment's solution and its released student copy (full marks and
 zero, alternating), so every submission runs the whole test files (public and hidden). The time
-includes the trusted test collection that each batch pays once, and every submission runs in its
-own bubblewrap sandbox. Besides the wall clock, the CPU time of every grading process (trusted
-workers, sandboxes) is reported: on a shared machine the wall clock mostly measures how long the
-processes waited for a core, and CPU / N is what -j N takes on N free cores.
+includes the trusted test collection and the workers' start (their imports, their template
+processes) that each batch pays once, and every submission runs in its own sandbox (forked from
+its worker's template process). Besides the wall clock, the CPU time of every grading process
+(trusted workers, templates, sandboxes) is reported: on a shared machine the wall clock mostly
+measures how long the processes waited for a core, and CPU / N is what -j N takes on N free
+cores.
 
     python benchmarks/grading.py [--assignment a1_rnn_numpy] [--students 20] [-j 2]
 """
