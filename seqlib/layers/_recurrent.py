@@ -4,7 +4,8 @@ Every gate pre-activation is `x_t W + h_{t-1} U + b` plus a cell-specific term, 
 share weights, dropout and the fused pre-activation matmul and differ only in `update_state`.
 The layers run the cells' `recurrent_step` in their own loop (`_recurrent_loop`), with the bias
 folded into the input matmul and the peephole vectors broadcast to the state's shape once per
-sequence; the cells' `call` does the same per step, for `keras.layers.RNN` and other loops.
+sequence. The cells' own `call` adds `x_t W + b` step by step and runs the same `recurrent_step`,
+so they also work in `keras.layers.RNN` and other generic loops.
 """
 
 import keras
