@@ -645,8 +645,8 @@ class ForkedProcess:
         except OSError:
             message = b""
         words = message.split()
-        self.returncode = (int(words[1]) if len(words) == 2 and words[0] == b"exit"
-                           else -signal.SIGKILL)
+        exited = len(words) == 2 and words[0] == b"exit" and words[1].lstrip(b"-").isdigit()
+        self.returncode = int(words[1]) if exited else -signal.SIGKILL
         self.report.close()
         os.close(self.pidfd)
         return True
