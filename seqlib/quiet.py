@@ -28,11 +28,15 @@ from seqlib._import_hooks import around_next_import
 _ABSL_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] (.*)$")
 _SEVERITY_RANK = {"I": 0, "W": 1, "E": 2, "F": 3}
 _BANNER = "WARNING: All log messages before absl::InitializeLog() is called"
-# Harmless at any severity: oneDNN's notice, CPU-feature hints, and CUDA plugins that several
-# bundled libraries try to register twice (logged as errors on GPU machines).
+# Harmless at any severity: oneDNN's notice, CPU-feature hints, CUDA plugins that several
+# bundled libraries try to register twice (logged as errors on GPU machines), and Grappler
+# passes that give up on a graph (a ReLU RNN's loop, e.g. lesson 03's IRNN), which then runs
+# unoptimised; the second line of that message has no prefix.
 _HARMLESS = re.compile(
     r"oneDNN|cpu_feature_guard|To enable the following instructions:"
     r"|Unable to register cu\w+ factory|computation placer already registered"
+    r"|tfg_optimizer_hook\.cc:\d+\]|meta_optimizer\.cc:\d+\] \w+ failed"
+    r"|importing GraphDef to MLIR module in GrapplerHook"
 )
 
 

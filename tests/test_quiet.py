@@ -15,6 +15,12 @@ WARNING = "W0000 00:00:1795536983.571303    5607 some_op.cc:12] slow path"
 ERROR = "E0000 00:00:1795536983.571303    5607 some_op.cc:12] could not open file"
 CUDA = ("E0000 00:00:1730.1  123 cuda_fft.cc:485] Unable to register cuFFT factory: Attempting "
         "to register factory for plugin cuFFT when one has already been registered")
+# A Grappler pass giving up on a ReLU RNN's loop: the graph then runs unoptimised.
+GRAPPLER = ("E0000 00:00:1795547675.9   3745 meta_optimizer.cc:966] model_pruner failed: "
+            "INVALID_ARGUMENT: Graph does not contain terminal node Adam/AssignAddVariableOp.")
+TFG = ("E0000 00:00:1795547675.9   3745 tfg_optimizer_hook.cc:135] "
+       "tfg_optimizer{any(tfg-consolidate-attrs)} failed: INVALID_ARGUMENT: no OpDef for Relu")
+TFG_SECOND_LINE = "\twhen importing GraphDef to MLIR module in GrapplerHook"
 
 
 @pytest.mark.parametrize(
@@ -24,6 +30,10 @@ CUDA = ("E0000 00:00:1730.1  123 cuda_fft.cc:485] Unable to register cuFFT facto
         (ONEDNN, 2, True),
         (ONEDNN, 1, True),
         (CUDA, 2, True),
+        (GRAPPLER, 2, True),
+        (TFG, 2, True),
+        (TFG_SECOND_LINE, 2, True),
+        (GRAPPLER, 0, False),
         (INFO, 1, True),
         (WARNING, 1, False),
         (WARNING, 2, True),
