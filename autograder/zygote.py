@@ -122,10 +122,7 @@ def _init(request_read: int, reply_write: int, report: socket.socket, limits: di
         _check(_libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0), "dumpable")  # No ptrace of init.
         submission = os.fork()
     except BaseException as error:  # noqa: BLE001 - reported to the trusted side, then gone.
-        try:
-            report.send(f"error {type(error).__name__}: {error}".encode()[:4000])
-        finally:
-            os._exit(1)
+        _report_failure_and_exit(report, error)
     if submission == 0:
         _submission(request_read, reply_write, limits)
     os.close(request_read)
@@ -135,6 +132,14 @@ def _init(request_read: int, reply_write: int, report: socket.socket, limits: di
         if pid == submission:
             code = os.waitstatus_to_exitcode(status)
             os._exit(code if code >= 0 else 128 - code)
+
+
+def _report_failure_and_exit(report: socket.socket, error: BaseException) -> None:
+    """Tells the trusted side why setting up a child failed, then ends this process."""
+    try:
+        report.send(f"error {type(error).__name__}: {error}".encode()[:4000])
+    finally:
+        os._exit(1)
 
 
 def _submission(request_read: int, reply_write: int, limits: dict) -> None:
@@ -169,10 +174,7 @@ def _monitor(fds: list[int], limits: dict) -> None:
                              | _CLONE_NEWNET), "unshare")
         pid = os.fork()
     except BaseException as error:  # noqa: BLE001 - reported to the trusted side, then gone.
-        try:
-            report.send(f"error {type(error).__name__}: {error}".encode()[:4000])
-        finally:
-            os._exit(1)
+        _report_failure_and_exit(report, error)
     if pid == 0:
         try:
             _init(request_read, reply_write, report, limits)
