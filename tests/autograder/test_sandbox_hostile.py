@@ -9,7 +9,6 @@ the network) would mean the sandbox leaked.
 
 import concurrent.futures
 import hashlib
-import os
 import socket
 import threading
 import uuid
@@ -54,18 +53,6 @@ def _tree_digest(folder: Path) -> dict[str, str]:
             digest[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
         digest[f"{path.relative_to(folder)} mode"] = oct(path.lstat().st_mode)
     return digest
-
-
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if marker.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
-                    found.append(int(entry))
-            except OSError:
-                pass
-    return found
 
 
 class _Listener:
@@ -145,9 +132,9 @@ def test_nothing_outside_the_sandbox_changes(graded):
     assert listener.connections == 0
 
 
-def test_nothing_survives(graded):
+def test_nothing_survives(graded, processes_with):
     marker, earlier_orphans = graded[4], graded[5]
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
     assert set(_orphan_cgroups()) - earlier_orphans == set()
 
 

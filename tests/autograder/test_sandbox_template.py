@@ -11,7 +11,6 @@ it was forked from the template, so a silent fallback to fresh processes fails t
 """
 
 import json
-import os
 import uuid
 from pathlib import Path
 
@@ -121,7 +120,7 @@ pytestmark = pytest.mark.skipif(not sandbox.bwrap_works(),
                                 reason="bubblewrap is not available (apt-get install bubblewrap)")
 
 
-def test_nothing_leaks_from_one_student_to_the_next(tmp_path, toy_variant):
+def test_nothing_leaks_from_one_student_to_the_next(tmp_path, toy_variant, processes_with):
     marker = f"template-{uuid.uuid4().hex}"
     leaker = toy_variant(tmp_path / "leaker.ipynb",
                          cells={1: LEAKER.replace("__MARKER__", marker)})
@@ -137,18 +136,7 @@ def test_nothing_leaks_from_one_student_to_the_next(tmp_path, toy_variant):
     second = grade("prober", prober)
     assert first.status == "ok", (first.status, first.message, first.log[-2000:])
     assert second.status == "ok", (second.status, second.tests[0].output, second.log[-2000:])
-    assert _processes_with(marker) == []
-
-
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if marker.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
-                found.append(int(entry))
-        except OSError:
-            pass
-    return found
+    assert processes_with(marker) == []
 
 
 def test_children_start_afresh_where_the_template_cannot_start(monkeypatch):
