@@ -28,7 +28,7 @@ class Dependencies:
     local: frozenset[Path]  # Source files of local modules (seqlib, helpers beside the tests).
 
 
-def _imports(tree: ast.AST, *, nested: bool) -> set[str]:
+def imported_modules(tree: ast.AST, *, nested: bool) -> set[str]:
     """Absolute module names imported in `tree`: everywhere, or (not `nested`) at module level
     only, where a local package's lazy imports inside functions do not count."""
     nodes = ast.walk(tree) if nested else _module_level(tree)
@@ -117,9 +117,9 @@ def needed_modules(assignment: Assignment) -> Dependencies:
                for path in [test_file] + conftests(test_file)]
     modules = set(GRADER_MODULES)
     for path in sources:
-        modules |= _imports(ast.parse(path.read_bytes()), nested=True)
+        modules |= imported_modules(ast.parse(path.read_bytes()), nested=True)
     if assignment.solution.is_file():
-        modules |= _imports(ast.parse(notebook.graded_source(
+        modules |= imported_modules(ast.parse(notebook.graded_source(
             notebook.read_notebook(assignment.solution))), nested=True)
     # Pytest puts each test file's folder on sys.path, so helper modules there are local too.
     roots = [REPO_ROOT] + sorted({path.parent for path in sources})
@@ -136,7 +136,7 @@ def needed_modules(assignment: Assignment) -> Dependencies:
             source = _local_source(prefix, roots)
             if source is not None and source not in local:
                 local.add(source)
-                pending += _imports(ast.parse(source.read_bytes()), nested=False)
+                pending += imported_modules(ast.parse(source.read_bytes()), nested=False)
     if "keras" in third_party:
         third_party.add(_KERAS_BACKENDS.get(os.environ.get("KERAS_BACKEND", "tensorflow"),
                                             "tensorflow"))

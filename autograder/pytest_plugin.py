@@ -34,7 +34,6 @@ visibility is "visible" for public tests and "after_due_date" for hidden ones
 `--time-limit` (a cap on every test's limit).
 """
 
-import ast
 import numbers
 import os
 import stat
@@ -43,7 +42,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import notebook, rpc, sandbox
+from autograder import dependencies, notebook, rpc, sandbox
 
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -221,10 +220,7 @@ def _libraries(template: Path) -> tuple[str, ...]:
             notebook.read_notebook(_regular_file(template))))
     except (OSError, ValueError, AssertionError, RecursionError, MemoryError):
         return tuple(sorted(name for name in sys.modules if "." not in name))
-    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-             for alias in node.names}
-    names |= {node.module for node in ast.walk(tree)
-              if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+    names = dependencies.imported_modules(tree, nested=True)
     return tuple(sorted({name.split(".")[0] for name in names}))
 
 
