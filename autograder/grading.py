@@ -118,12 +118,7 @@ def run_trusted(test_files, timeout_s: float, notebook_path=None, **options) -> 
             pass  # It died at startup; scored as crashed below.
         results, output = _read_until_exit(process, read_fd, time.monotonic() + timeout_s, run)
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        process.wait()
-        sandbox.remove_cgroups_of(process.pid)
+        _end_trusted_process(process)
         os.close(read_fd)
         process.stdout.close()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -131,6 +126,14 @@ def run_trusted(test_files, timeout_s: float, notebook_path=None, **options) -> 
     run.output = output.decode(errors="replace")
     _parse_results(results, token, run)
     return run
+
+
+def _end_trusted_process(process: subprocess.Popen) -> None:
+    """SIGKILLs a trusted process's session (its sandboxes with it), reaps it and removes the
+    cgroups it made."""
+    sandbox.kill_session(process.pid)
+    process.wait()
+    sandbox.remove_cgroups_of(process.pid)
 
 
 class TrustedWorker:
@@ -171,12 +174,7 @@ class TrustedWorker:
         process, self.process = self.process, None
         if process is None:
             return
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        process.wait()
-        sandbox.remove_cgroups_of(process.pid)
+        _end_trusted_process(process)
         os.close(self.read_fd)
         for stream in (process.stdin, process.stdout):
             try:

@@ -463,10 +463,7 @@ class Child:
             if isinstance(self.process, ForkedProcess):
                 self.process.kill()
             else:
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+                kill_session(self.process.pid)
         self.process.wait()
         if self.sandbox.cgroup is not None:
             self.sandbox.cgroup.kill_all()
@@ -541,10 +538,7 @@ class Zygote:
             raise ZygoteError("the template process did not start")
 
     def close(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        kill_session(self.process.pid)
         self.process.wait()
         self.control.close()
 
@@ -700,6 +694,15 @@ def close_zygotes() -> None:
             if zygote is not None:
                 zygote.close()
         _zygotes.clear()
+
+
+def kill_session(leader: int) -> None:
+    """SIGKILLs every process in the session (process group) that `leader` started with
+    `start_new_session`; one already gone is fine."""
+    try:
+        os.killpg(leader, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def remove_cgroups_of(pid: int) -> None:
