@@ -52,6 +52,7 @@ import warnings
 from pathlib import Path
 
 from autograder import rpc
+from autograder.zygote import WORKDIR  # The template mounts it the same way bwrap does.
 
 DEFAULT_MEMORY_MB = 4096
 DEFAULT_PROCESSES = 64
@@ -59,7 +60,6 @@ DEFAULT_FILE_MB = 64
 MAX_OUTPUT_CHARS = 64 * 1024
 SANDBOX_UID = 65534
 SANDBOX_ROOT = "/opt/autograder"
-WORKDIR = "/sandbox"
 _PACKAGE = Path(__file__).resolve().parent
 # The grader modules the child imports; the rest of autograder/ (demo solution, tests) stays out.
 _CHILD_MODULES = ("__init__.py", "child.py", "rpc.py", "notebook.py", "zygote.py")
