@@ -94,6 +94,30 @@ def test_gradients_equal_the_generic_loop(make_pair, inputs, mask, masked, gradi
     assert_all_close(ours, theirs, rtol=1e-4)
 
 
+# Without a mask and with `return_sequences=False` the layers' steps emit nothing and the last
+# output is read from the final state; with a mask it still comes from the loop's outputs.
+@pytest.mark.parametrize("unroll", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+def test_last_output_and_states_equal_the_generic_loop(
+    make_pair, inputs, mask, masked, go_backwards, unroll
+):
+    layer, generic = make_pair(return_state=True, go_backwards=go_backwards, unroll=unroll)
+    mask = mask if masked else None
+    ours = layer(inputs, mask=mask)
+    assert np.asarray(ours[0]).shape == (BATCH, UNITS)
+    assert_all_close(ours, generic(inputs, mask=mask))
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_last_output_gradients_equal_the_generic_loop(make_pair, inputs, mask, masked, gradients):
+    layer, generic = make_pair()
+    arguments = (inputs, None, mask) if masked else (inputs,)
+    ours, theirs = gradients(layer, *arguments), gradients(generic, *arguments)
+    assert all(np.abs(g).sum() > 0 for g in ours)
+    assert_all_close(ours, theirs, rtol=1e-4)
+
+
 def test_dropout_masks_equal_the_generic_loop(make_pair, inputs):
     layer, generic = make_pair(return_sequences=True, dropout=0.4, recurrent_dropout=0.3, seed=5)
     training = layer(inputs, training=True)
