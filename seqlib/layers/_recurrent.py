@@ -1,11 +1,12 @@
 """Machinery shared by the gated LSTM variants (`PeepholeLSTM`, `CoupledLSTM`).
 
-Every gate pre-activation is `x_t W + h_{t-1} U + b` plus a cell-specific term, so the cells
-share weights, dropout and the fused pre-activation matmul and differ only in `update_state`.
-The layers run the cells' `recurrent_step` in their own loop (`_recurrent_loop`), with the bias
-folded into the input matmul and the peephole vectors broadcast to the state's shape once per
-sequence. The cells' own `call` adds `x_t W + b` step by step and runs the same `recurrent_step`,
-so they also work in `keras.layers.RNN` and other generic loops.
+Every gate pre-activation is `x_t W + b + h_{t-1} U` plus a cell-specific term, so the cells
+share weights, dropout and the fused `(d, gates * units)` kernels and differ only in
+`update_state`, which takes each gate's block of `h_{t-1} U` and of `x_t W + b` and is pure
+elementwise math. The cells' own `call` runs it batch-major, one step at a time, so they work in
+`keras.layers.RNN` and other generic loops; the layers run it feature-major in their own loop
+(`_recurrent_loop`), with the bias folded into the kernel and the peephole vectors broadcast to
+the state's shape once per sequence.
 """
 
 import keras
@@ -25,7 +26,7 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
 
     Subclasses set `gate_count` and `forget_gate_index`, add peephole vectors in `build` with
     `add_peephole` and list them in `peepholes`, and implement
-    `update_state(z, c_tm1, *peepholes) -> (h_t, c_t)`.
+    `update_state(recurrent, projected, c_tm1, *peepholes) -> (h_t, c_t)`.
 
     Dropout follows Gal & Ghahramani: one mask per sequence on `x_t` (rate `dropout`) and one
     on `h_{t-1}` (rate `recurrent_dropout`), shared by all gates.
@@ -148,30 +149,34 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
         """The peephole weights, in the order `update_state` takes them."""
         return ()
 
-    def update_state(self, z, c_tm1, *peepholes):
-        """Gates from the pre-activations `z = x_t W + h_{t-1} U + b`; returns `(h_t, c_t)`.
+    def update_state(self, recurrent, projected, c_tm1, *peepholes):
+        """The gates from each gate's block of `h_{t-1} U` and of `x_t W + b`; returns `(h_t, c_t)`.
 
-        `peepholes` are the peephole weights (`(units,)`, or broadcast to `(batch, units)`).
+        Elementwise only, so any layout works: `(batch, units)` blocks in `call`, `(units, batch)`
+        in the layers' loop, with `peepholes` (weights, or broadcast to the state's shape)
+        alike. Implementations add the peephole terms to `projected` before adding `recurrent`,
+        which is computed last in the loop (see `_recurrent_loop`).
         """
         raise NotImplementedError(f"{type(self).__name__} must implement `update_state`")
 
     def call(self, inputs, states, training=False):
+        h_tm1, c_tm1 = states
         if training and self.dropout > 0.0:
             inputs = inputs * self.get_dropout_mask(inputs)
-        projection = ops.matmul(inputs, self.kernel)
+        if training and self.recurrent_dropout > 0.0:
+            h_tm1 = h_tm1 * self.get_recurrent_dropout_mask(h_tm1)
+        projected = ops.matmul(inputs, self.kernel)
         if self.use_bias:
             # `ops.add` with a vector lowers to `BiasAdd` on TensorFlow, whose gradient is one
             # `BiasAddGrad`; `z + bias` is a broadcasting `AddV2` with a costlier gradient.
-            projection = ops.add(projection, self.bias)
-        return self.recurrent_step(projection, states, self.peepholes, training=training)
-
-    def recurrent_step(self, projection, states, peepholes, training=False):
-        """One step from the input projection `x_t W + b`; returns `(h_t, [h_t, c_t])`."""
-        h_tm1, c_tm1 = states
-        if training and self.recurrent_dropout > 0.0:
-            h_tm1 = h_tm1 * self.get_recurrent_dropout_mask(h_tm1)
-        z = ops.add(projection, ops.matmul(h_tm1, self.recurrent_kernel))
-        h, c = self.update_state(z, c_tm1, *peepholes)
+            projected = ops.add(projected, self.bias)
+        recurrent = ops.matmul(h_tm1, self.recurrent_kernel)
+        h, c = self.update_state(
+            ops.split(recurrent, self.gate_count, axis=-1),
+            ops.split(projected, self.gate_count, axis=-1),
+            c_tm1,
+            *self.peepholes,
+        )
         return h, [h, c]
 
     def get_initial_state(self, batch_size=None):
@@ -222,15 +227,19 @@ class GatedRNN(keras.layers.RNN):
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
-        # A `(units,)` peephole times the `(batch, units)` state would broadcast at every step,
-        # and its gradient be reduced over the batch at every step; this does both once.
-        state_shape = ops.shape(initial_state[1])
-        peepholes = [ops.broadcast_to(peephole, state_shape) for peephole in cell.peepholes]
+        batch, units = ops.shape(initial_state[1])
+        # The loop's states are `(units, batch)`. A `(units, 1)` peephole times such a state
+        # would broadcast at every step, and its gradient be reduced over the batch at every
+        # step; this does both once.
+        peepholes = [
+            ops.broadcast_to(ops.expand_dims(peephole, 1), (units, batch))
+            for peephole in cell.peepholes
+        ]
 
-        def step(projection, states):
-            return cell.recurrent_step(projection, states, peepholes, training=training)
+        def update(recurrent, projected, states):
+            return list(cell.update_state(recurrent, projected, states[1], *peepholes))
 
-        return recurrent_loop(self, step, sequences, initial_state, mask, training)
+        return recurrent_loop(self, update, sequences, initial_state, mask, training)
 
     @property
     def units(self):

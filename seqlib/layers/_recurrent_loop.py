@@ -1,32 +1,42 @@
-"""The time loop of the seqlib RNN layers, with the bias folded into the input matmul.
+"""The time loop of the seqlib RNN layers: feature-major, with the bias folded into the kernel.
 
-Every step of these RNNs computes `x_t W + b + h_{t-1} U`. The layers append a constant-one
-feature to every input and the bias as one more row of the kernel, once before the loop,
+Every step of these RNNs computes, for each gate `k`, `x_t W_k + b_k + h_{t-1} U_k`. The loop
+keeps every per-step tensor transposed, as `(features, batch)` columns, and appends a constant
+one to every input and the bias as one more column of `W^T`, once before the loop:
 
 ```
-[x_t, 1] [W; b] = x_t W + b
+W^T [x_t; 1] + U^T h_{t-1} = (x_t W + b + h_{t-1} U)^T
 ```
 
-so each step has one op (the bias add) fewer, and its backward pass neither reduces the bias
-gradient over the batch nor accumulates it across steps: the bias gradient is one more row of
-the kernel gradient the loop computes anyway. On the TensorFlow CPU backend (batch 64, T=100,
-d=32, u=128) this, with the peepholes broadcast once (`GatedRNN.inner_loop`), took 2-6% off a
-PeepholeLSTM train step and about 10% off an IRNN one. The loop is the one `keras.layers.RNN`
-runs, so masks, `go_backwards`, `unroll` and `zero_output_for_mask` behave as there.
+On the TensorFlow CPU backend without XLA (Keras's default there; batch 64, T=100, d=32,
+u=128), each of these choices measured faster than Keras's own loop:
 
-Hoisting the whole input projection out of the loop (one `(time, batch, d) x (d, gates * units)`
-matmul) is the same math but measured 15-20% slower there, even time-major: the loop then reads,
-and the backward pass stacks, a `gates * units` wide sequence instead of a `d` wide one, and that
-memory traffic costs more than the small per-step matmul it saves.
+- Gate blocks are rows of the `(gates * units, batch)` products, so splitting them into gates
+  is free (the blocks share the product's buffer); split along the last axis, each is a copy.
+  `U^T h^T` and its backward product `U dz^T` also run faster than `h U` and `dz U^T`.
+- The bias folded in saves the bias add, and its gradient is one more column of the kernel
+  gradient the loop computes anyway, not a sum over the batch at every step.
+- The input and recurrent products stay apart, so each cell adds its input block, bias and
+  peephole terms before the recurrent block arrives: on the step's critical path (the chain
+  through `h_{t-1}`) each gate then needs one add before its activation. In Keras's default
+  mode both CPU threads follow that chain (the idle one spins), so its length, more than the
+  number of ops, sets a step's CPU time.
+- With only the last output wanted (`return_sequences=False`), the steps emit an empty tensor
+  and the last output is read from the final state, so the loop stores no output per step and
+  back-propagates through none.
 
-Without a mask the last output is the final `h` (the first state of every seqlib cell), so when
-the layer returns only that (`return_sequences=False`) the steps emit an empty tensor and the last
-output is read from the final state. The loop then stores no output per step, and its backward
-pass reads and resets none: three ops fewer per backward step on TensorFlow, about 2% of a
-PeepholeLSTM train step there. With a mask the outputs are kept, since a masked step repeats (or,
-with `zero_output_for_mask`, zeroes) the output rather than carrying the state.
+Together with the peepholes broadcast once per sequence (`GatedRNN.inner_loop`), these took a
+PeepholeLSTM train step from about 1.1x to about 1.0x of `keras.layers.LSTM`'s
+(`benchmarks/cells.py`). Hoisting the whole input projection out of the loop, one
+`(time * batch, d) x (d, gates * units)` matmul, is the same math but measured 15-20% slower:
+the loop then reads, and its backward pass writes, a `gates * units` wide sequence instead of a
+`d` wide one, through TensorFlow's TensorLists.
 
-The cells keep their own per-step `call`, so they still run in `keras.layers.RNN`,
+The loop is the one `keras.layers.RNN` runs, so `go_backwards` and `unroll` behave as there.
+A masked step keeps the states and outputs the kept `h`, or zeros with `zero_output_for_mask`;
+that is Keras's rule on every backend but one corner of TensorFlow's, whose loop outputs zeros,
+not the initial `h`, at masked steps before the first unmasked one. The cells keep their own
+per-step, batch-major `call` on the same gate math, so they still run in `keras.layers.RNN`,
 `StackedRNNCells` and hand-written loops; tests check that cell and layer agree.
 """
 
@@ -35,29 +45,33 @@ from keras import ops
 from seqlib.layers._keras_internals import rnn
 
 
-def recurrent_loop(layer, step, sequences, initial_state, mask=None, training=False):
-    """Runs `step` over time, like `keras.layers.RNN.inner_loop` with its cell's `call`.
+def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=False):
+    """Runs a layer's cell over time, like `keras.layers.RNN.inner_loop` with its cell's `call`.
 
     Args:
-        layer: The `keras.layers.RNN` subclass being called. Its cell has `kernel`, `bias` (or
-            `None`), `dropout` and the `DropoutRNNCell` mask cache; the layer's
-            `go_backwards`, `unroll`, `zero_output_for_mask` and `return_sequences` apply.
-        step: `step(projection_t, states) -> (output_t, new_states)`, the rest of the cell
-            after its input projection `x_t W + b`; it applies recurrent dropout itself, and
-            its output must be the new first state `h_t`.
+        layer: The `keras.layers.RNN` subclass being called. Its cell has `units`, `kernel`
+            `(features, gates * units)`, `recurrent_kernel` `(units, gates * units)`, `bias`
+            (or `None`), `dropout`, `recurrent_dropout` and the `DropoutRNNCell` mask cache;
+            the layer's `go_backwards`, `unroll`, `zero_output_for_mask` and
+            `return_sequences` apply.
+        update: `update(recurrent, projected, states) -> new_states`, the cell's gates.
+            `recurrent` and `projected` list each gate's `(units, batch)` block of
+            `(h_{t-1} U)^T` and of `(x_t W + b)^T`, and `states` are `(units, batch)`; the
+            first new state is the output `h_t`.
         sequences: `(batch, time, features)` input.
-        initial_state: List of `(batch, width)` states.
+        initial_state: List of `(batch, units)` states.
         mask: Optional `(batch, time)` boolean mask, or a list whose first entry is it.
         training: Whether dropout is active.
 
     Returns:
         `(last_output, outputs, states)`, as `keras.layers.RNN.inner_loop` returns them, except
         that `outputs` is empty (and unused by `keras.layers.RNN.call`) when the layer returns
-        only the last output of an unmasked sequence.
+        only the last output.
     """
     cell = layer.cell
     if isinstance(mask, (list, tuple)):
         mask = mask[0]
+    gates = cell.kernel.shape[-1] // cell.units
     if training and cell.dropout > 0.0:
         # The cell's per-sequence mask (cached by `RNN.call`), the same at every step.
         sequences = sequences * ops.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
@@ -65,25 +79,57 @@ def recurrent_loop(layer, step, sequences, initial_state, mask=None, training=Fa
     if cell.bias is not None:
         sequences = ops.concatenate([sequences, ops.ones_like(sequences[:, :, :1])], axis=-1)
         kernel = ops.concatenate([kernel, ops.expand_dims(cell.bias, 0)], axis=0)
+    kernel_t, recurrent_kernel_t = ops.transpose(kernel), ops.transpose(cell.recurrent_kernel)
+    recurrent_mask = None
+    if training and cell.recurrent_dropout > 0.0:
+        recurrent_mask = ops.transpose(cell.get_recurrent_dropout_mask(initial_state[0]))
+    states = [ops.transpose(state) for state in initial_state]
+    columns = ops.transpose(sequences, (1, 2, 0))  # (time, features, batch)
 
-    emit_outputs = layer.return_sequences or mask is not None
-    nothing = ops.zeros((0,), dtype=sequences.dtype)
+    def gate_blocks(matrix, column):
+        product = ops.matmul(matrix, column)
+        return ops.split(product, gates, axis=0) if gates > 1 else [product]
+
+    def cell_step(x, states):
+        h_tm1 = states[0] if recurrent_mask is None else states[0] * recurrent_mask
+        return update(gate_blocks(recurrent_kernel_t, h_tm1), gate_blocks(kernel_t, x), states)
+
+    masked = mask is not None
+    # The output is the state `h_t`, except at steps masked under `zero_output_for_mask`.
+    emit = layer.return_sequences or (masked and layer.zero_output_for_mask)
+    nothing = ops.zeros((0,), dtype=columns.dtype)
 
     def loop_step(inputs, states):
-        output, new_states = step(ops.matmul(inputs, kernel), states)
-        return (output if emit_outputs else nothing), new_states
+        x, keep = inputs if masked else (inputs, None)
+        new_states = cell_step(x, states)
+        if masked:
+            new_states = [ops.where(keep, new, old) for new, old in zip(new_states, states)]
+        output = new_states[0]
+        if masked and layer.zero_output_for_mask:
+            output = ops.where(keep, output, ops.zeros_like(output))
+        return (output if emit else nothing), new_states
 
-    last_output, outputs, states = rnn(
+    loop_inputs = columns
+    if masked:
+        # (time, 1, batch), transposed as numbers: oneDNN's transpose logs an error on booleans
+        keep = ops.transpose(ops.cast(mask, columns.dtype))
+        keep = ops.cast(ops.expand_dims(keep, 1), "bool")
+        loop_inputs = (columns, keep)
+
+    last_output, outputs, final_states = rnn(
         loop_step,
-        sequences,
-        list(initial_state),
+        loop_inputs,
+        states,
         go_backwards=layer.go_backwards,
-        mask=mask,
         unroll=layer.unroll,
-        input_length=sequences.shape[1],
-        zero_output_for_mask=layer.zero_output_for_mask,
+        input_length=columns.shape[0],
+        time_major=True,
         return_all_outputs=layer.return_sequences,
     )
-    if not emit_outputs:
-        last_output = states[0]
-    return last_output, outputs, states
+    final_states = [ops.transpose(state) for state in final_states]
+    if not emit:
+        return final_states[0], outputs, final_states
+    last_output = ops.transpose(last_output)
+    if layer.return_sequences:
+        outputs = ops.transpose(outputs, (2, 0, 1))
+    return last_output, outputs, final_states

@@ -26,7 +26,7 @@ class IRNN(keras.layers.SimpleRNN):
     neither vanish nor explode through time until training moves `U` away from `gain * I`.
     Le et al. use `gain=1` for long-range tasks and a smaller gain (e.g. 0.01) for language
     modelling. It is `keras.layers.SimpleRNN` (same weights and results) with these arguments
-    fixed, and a time loop that folds the bias into the input matmul (`_recurrent_loop`).
+    fixed, and a faster time loop (`_recurrent_loop`).
 
     Args:
         units: Positive integer, dimensionality of the output space.
@@ -80,17 +80,13 @@ class IRNN(keras.layers.SimpleRNN):
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        # `SimpleRNNCell.call` after its input projection (`_recurrent_loop`).
-        cell = self.cell
+        activation = self.cell.activation
 
-        def step(projection, states):
-            h_tm1 = states[0]
-            if training and cell.recurrent_dropout > 0.0:
-                h_tm1 = h_tm1 * cell.get_recurrent_dropout_mask(h_tm1)
-            h = cell.activation(ops.add(projection, ops.matmul(h_tm1, cell.recurrent_kernel)))
-            return h, [h]
+        def update(recurrent, projected, states):
+            # `SimpleRNNCell.call`: the activation of `x_t W + b + h_{t-1} U`.
+            return [activation(ops.add(projected[0], recurrent[0]))]
 
-        return recurrent_loop(self, step, sequences, initial_state, mask, training)
+        return recurrent_loop(self, update, sequences, initial_state, mask, training)
 
     def get_config(self):
         config = super().get_config()

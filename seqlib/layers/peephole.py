@@ -1,7 +1,6 @@
 """LSTM with peephole connections (Gers & Schmidhuber 2000)."""
 
 import keras
-from keras import ops
 
 from seqlib.layers._recurrent import GatedCell, GatedRNN
 
@@ -59,12 +58,12 @@ class PeepholeLSTMCell(GatedCell):
     def peepholes(self):
         return (self.input_peephole, self.forget_peephole, self.output_peephole)
 
-    def update_state(self, z, c_tm1, p_i, p_f, p_o):
-        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
-        i = self.recurrent_activation(z_i + p_i * c_tm1)
-        f = self.recurrent_activation(z_f + p_f * c_tm1)
-        c = f * c_tm1 + i * self.activation(z_c)
-        o = self.recurrent_activation(z_o + p_o * c)
+    def update_state(self, recurrent, projected, c_tm1, p_i, p_f, p_o):
+        (r_i, r_f, r_c, r_o), (x_i, x_f, x_c, x_o) = recurrent, projected
+        i = self.recurrent_activation(r_i + (x_i + p_i * c_tm1))
+        f = self.recurrent_activation(r_f + (x_f + p_f * c_tm1))
+        c = f * c_tm1 + i * self.activation(r_c + x_c)
+        o = self.recurrent_activation((r_o + x_o) + p_o * c)
         return o * self.activation(c), c
 
 

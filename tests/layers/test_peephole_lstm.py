@@ -65,7 +65,8 @@ def test_zero_peepholes_equal_keras_lstm(inputs, randomize_weights):
     lstm = keras.layers.LSTM(UNITS, return_sequences=True)
     lstm.build(inputs.shape)
     lstm.set_weights([kernel, recurrent_kernel, bias])
-    np.testing.assert_allclose(np.asarray(layer(inputs)), np.asarray(lstm(inputs)), rtol=1e-5)
+    actual, expected = np.asarray(layer(inputs)), np.asarray(lstm(inputs))
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_zero_peephole_gradients_equal_keras_lstm(inputs, randomize_weights, gradients):

@@ -118,6 +118,49 @@ def test_last_output_gradients_equal_the_generic_loop(make_pair, inputs, mask, m
     assert_all_close(ours, theirs, rtol=1e-4)
 
 
+# Leading, inner and trailing masked steps, and a fully masked row.
+SPARSE_MASK = np.array(
+    [[False, False, True, True, False, True], [True, False, True, True, True, False], [False] * 6]
+)
+
+
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_masked_steps_equal_the_generic_loop(
+    make_pair, inputs, return_sequences, zero_output_for_mask
+):
+    layer, generic = make_pair(
+        return_sequences=return_sequences,
+        return_state=True,
+        zero_output_for_mask=zero_output_for_mask,
+    )
+    assert_all_close(layer(inputs, mask=SPARSE_MASK), generic(inputs, mask=SPARSE_MASK))
+
+
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
+def test_masked_steps_output_the_kept_state(make_pair, inputs, rng, zero_output_for_mask):
+    # A masked step keeps the states and outputs the kept `h` (the initial one before the first
+    # unmasked step), or zeros under `zero_output_for_mask`. (Keras's JAX loop does the same;
+    # its TensorFlow loop outputs zeros before the first unmasked step, so no generic twin.)
+    layer, _ = make_pair(
+        return_sequences=True, return_state=True, zero_output_for_mask=zero_output_for_mask
+    )
+    sizes = keras.tree.flatten(layer.cell.state_size)
+    initial_state = [rng.standard_normal((BATCH, size)).astype("float32") for size in sizes]
+    outputs, *states = [np.asarray(x) for x in layer(inputs, initial_state, mask=SPARSE_MASK)]
+    kept = initial_state[0]
+    for t in range(TIME):
+        keep = SPARSE_MASK[:, t]
+        expected = np.zeros_like(kept) if zero_output_for_mask else kept
+        np.testing.assert_array_equal(outputs[~keep, t], expected[~keep])
+        if keep.any():
+            assert not np.allclose(outputs[keep, t], kept[keep])
+        kept = np.where(keep[:, None], outputs[:, t], kept)
+    np.testing.assert_array_equal(states[0], kept)
+    for final, initial in zip(states, initial_state):
+        np.testing.assert_array_equal(final[2], initial[2])  # the fully masked row
+
+
 def test_dropout_masks_equal_the_generic_loop(make_pair, inputs):
     layer, generic = make_pair(return_sequences=True, dropout=0.4, recurrent_dropout=0.3, seed=5)
     training = layer(inputs, training=True)
