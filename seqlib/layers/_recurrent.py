@@ -4,9 +4,9 @@ Every gate pre-activation is `x_t W + b + h_{t-1} U` plus a cell-specific term, 
 share weights, dropout and the fused `(d, gates * units)` kernels and differ only in
 `update_state`, which takes each gate's block of `h_{t-1} U` and of `x_t W + b` and is pure
 elementwise math. The cells' own `call` runs it batch-major, one step at a time, so they work in
-`keras.layers.RNN` and other generic loops; the layers run it feature-major in their own loop
-(`_recurrent_loop`), with the bias folded into the kernel and the peephole vectors broadcast to
-the state's shape once per sequence.
+`keras.layers.RNN` and other generic loops; the layers run it in their own loop
+(`_recurrent_loop`, feature-major on TensorFlow), with the bias folded into the kernel and the
+peephole vectors broadcast to the state's shape once per sequence.
 """
 
 import keras
@@ -14,7 +14,7 @@ from keras import activations, constraints, initializers, ops, regularizers
 
 from seqlib.layers._checks import check_rate, check_recurrent_call, check_units, require_rank
 from seqlib.layers._keras_internals import DropoutRNNCell
-from seqlib.layers._recurrent_loop import recurrent_loop
+from seqlib.layers._recurrent_loop import broadcast_to_state, recurrent_loop
 
 # Keys of `keras.layers.Layer.get_config` that describe the cell object itself; the RNN layer
 # re-creates its cell, so its own config carries only the hyperparameters.
@@ -153,9 +153,9 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
         """The gates from each gate's block of `h_{t-1} U` and of `x_t W + b`; returns `(h_t, c_t)`.
 
         Elementwise only, so any layout works: `(batch, units)` blocks in `call`, `(units, batch)`
-        in the layers' loop, with `peepholes` (weights, or broadcast to the state's shape)
-        alike. Implementations add the peephole terms to `projected` before adding `recurrent`,
-        which is computed last in the loop (see `_recurrent_loop`).
+        in the layers' loop on TensorFlow, with `peepholes` (weights, or broadcast to the
+        state's shape) alike. Implementations add the peephole terms to `projected` before
+        adding `recurrent`, which is computed last in the loop (see `_recurrent_loop`).
         """
         raise NotImplementedError(f"{type(self).__name__} must implement `update_state`")
 
@@ -227,14 +227,9 @@ class GatedRNN(keras.layers.RNN):
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
-        batch, units = ops.shape(initial_state[1])
-        # The loop's states are `(units, batch)`. A `(units, 1)` peephole times such a state
-        # would broadcast at every step, and its gradient be reduced over the batch at every
-        # step; this does both once.
-        peepholes = [
-            ops.broadcast_to(ops.expand_dims(peephole, 1), (units, batch))
-            for peephole in cell.peepholes
-        ]
+        # A `(units,)` peephole times the state would broadcast at every step, and its gradient
+        # be reduced over the batch at every step; this does both once.
+        peepholes = [broadcast_to_state(p, initial_state[1]) for p in cell.peepholes]
 
         def update(recurrent, projected, states):
             return list(cell.update_state(recurrent, projected, states[1], *peepholes))

@@ -1,8 +1,9 @@
-"""The time loop of the seqlib RNN layers: feature-major, with the bias folded into the kernel.
+"""The time loop of the seqlib RNN layers: the bias folded into the kernel, feature-major on TF.
 
-Every step of these RNNs computes, for each gate `k`, `x_t W_k + b_k + h_{t-1} U_k`. The loop
-keeps every per-step tensor transposed, as `(features, batch)` columns, and appends a constant
-one to every input and the bias as one more column of `W^T`, once before the loop:
+Every step of these RNNs computes, for each gate `k`, `x_t W_k + b_k + h_{t-1} U_k`. On
+TensorFlow the loop keeps every per-step tensor transposed, as `(features, batch)` columns
+(`feature_major`), and appends a constant one to every input and the bias as one more column of
+`W^T`, once before the loop:
 
 ```
 W^T [x_t; 1] + U^T h_{t-1} = (x_t W + b + h_{t-1} U)^T
@@ -27,8 +28,11 @@ u=128), each of these choices measured faster than Keras's own loop:
 
 Together with the peepholes broadcast once per sequence (`GatedRNN.inner_loop`), these took a
 PeepholeLSTM train step from about 1.1x to about 1.0x of `keras.layers.LSTM`'s
-(`benchmarks/cells.py`). Hoisting the whole input projection out of the loop, one
-`(time * batch, d) x (d, gates * units)` matmul, is the same math but measured 15-20% slower:
+(`benchmarks/cells.py`). On other backends, where XLA compiles the loop, it stays batch-major
+(`x_t [W; b]`), with the same split products, folded bias and empty outputs.
+
+Hoisting the whole input projection out of the loop, one `(time * batch, d) x (d, gates * units)`
+matmul, is the same math but measured 15-20% slower on TensorFlow:
 the loop then reads, and its backward pass writes, a `gates * units` wide sequence instead of a
 `d` wide one, through TensorFlow's TensorLists.
 
@@ -40,9 +44,27 @@ per-step, batch-major `call` on the same gate math, so they still run in `keras.
 `StackedRNNCells` and hand-written loops; tests check that cell and layer agree.
 """
 
+import keras
 from keras import ops
 
 from seqlib.layers._keras_internals import rnn
+
+
+def feature_major():
+    """Whether the loop keeps per-step tensors as `(units, batch)` columns (TensorFlow only).
+
+    Elsewhere XLA compiles the loop, and the transposed products measured about 4% slower in a
+    PeepholeLSTM train step on JAX, so the loop stays batch-major there.
+    """
+    return keras.backend.backend() == "tensorflow"
+
+
+def broadcast_to_state(vector, state):
+    """A `(units,)` vector broadcast to the loop's layout of a `(batch, units)` state."""
+    batch, units = ops.shape(state)
+    if feature_major():
+        return ops.broadcast_to(ops.expand_dims(vector, 1), (units, batch))
+    return ops.broadcast_to(vector, (batch, units))
 
 
 def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=False):
@@ -55,9 +77,9 @@ def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=
             the layer's `go_backwards`, `unroll`, `zero_output_for_mask` and
             `return_sequences` apply.
         update: `update(recurrent, projected, states) -> new_states`, the cell's gates.
-            `recurrent` and `projected` list each gate's `(units, batch)` block of
-            `(h_{t-1} U)^T` and of `(x_t W + b)^T`, and `states` are `(units, batch)`; the
-            first new state is the output `h_t`.
+            `recurrent` and `projected` list each gate's block of `h_{t-1} U` and of
+            `x_t W + b`, and the first new state is the output `h_t`. Blocks and states are
+            `(units, batch)` where `feature_major()`, else `(batch, units)`.
         sequences: `(batch, time, features)` input.
         initial_state: List of `(batch, units)` states.
         mask: Optional `(batch, time)` boolean mask, or a list whose first entry is it.
@@ -79,28 +101,39 @@ def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=
     if cell.bias is not None:
         sequences = ops.concatenate([sequences, ops.ones_like(sequences[:, :, :1])], axis=-1)
         kernel = ops.concatenate([kernel, ops.expand_dims(cell.bias, 0)], axis=0)
-    kernel_t, recurrent_kernel_t = ops.transpose(kernel), ops.transpose(cell.recurrent_kernel)
+
+    columns = feature_major()
+    # `orient` turns a `(rows, width)` matrix into the loop's layout and back; `unit_axis` is the
+    # units axis of per-step tensors and `x_t W` is `product(x_t, W)` in the loop's layout.
+    orient = ops.transpose if columns else (lambda matrix: matrix)
+    unit_axis = 0 if columns else -1
+
+    def product(vector, matrix):
+        return ops.matmul(matrix, vector) if columns else ops.matmul(vector, matrix)
+
+    kernel, recurrent_kernel = orient(kernel), orient(cell.recurrent_kernel)
     recurrent_mask = None
     if training and cell.recurrent_dropout > 0.0:
-        recurrent_mask = ops.transpose(cell.get_recurrent_dropout_mask(initial_state[0]))
-    states = [ops.transpose(state) for state in initial_state]
-    columns = ops.transpose(sequences, (1, 2, 0))  # (time, features, batch)
+        recurrent_mask = orient(cell.get_recurrent_dropout_mask(initial_state[0]))
+    states = [orient(state) for state in initial_state]
+    # Time-major: (time, features, batch) or (time, batch, features).
+    inputs = ops.transpose(sequences, (1, 2, 0) if columns else (1, 0, 2))
 
-    def gate_blocks(matrix, column):
-        product = ops.matmul(matrix, column)
-        return ops.split(product, gates, axis=0) if gates > 1 else [product]
+    def gate_blocks(vector, matrix):
+        blocks = product(vector, matrix)
+        return ops.split(blocks, gates, axis=unit_axis) if gates > 1 else [blocks]
 
     def cell_step(x, states):
         h_tm1 = states[0] if recurrent_mask is None else states[0] * recurrent_mask
-        return update(gate_blocks(recurrent_kernel_t, h_tm1), gate_blocks(kernel_t, x), states)
+        return update(gate_blocks(h_tm1, recurrent_kernel), gate_blocks(x, kernel), states)
 
     masked = mask is not None
     # The output is the state `h_t`, except at steps masked under `zero_output_for_mask`.
     emit = layer.return_sequences or (masked and layer.zero_output_for_mask)
-    nothing = ops.zeros((0,), dtype=columns.dtype)
+    nothing = ops.zeros((0,), dtype=inputs.dtype)
 
-    def loop_step(inputs, states):
-        x, keep = inputs if masked else (inputs, None)
+    def loop_step(step_inputs, states):
+        x, keep = step_inputs if masked else (step_inputs, None)
         new_states = cell_step(x, states)
         if masked:
             new_states = [ops.where(keep, new, old) for new, old in zip(new_states, states)]
@@ -109,12 +142,13 @@ def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=
             output = ops.where(keep, output, ops.zeros_like(output))
         return (output if emit else nothing), new_states
 
-    loop_inputs = columns
+    loop_inputs = inputs
     if masked:
-        # (time, 1, batch), transposed as numbers: oneDNN's transpose logs an error on booleans
-        keep = ops.transpose(ops.cast(mask, columns.dtype))
-        keep = ops.cast(ops.expand_dims(keep, 1), "bool")
-        loop_inputs = (columns, keep)
+        # (time, 1, batch) or (time, batch, 1); transposed as numbers, because oneDNN's
+        # transpose logs an error on booleans.
+        keep = ops.transpose(ops.cast(mask, inputs.dtype))
+        keep = ops.cast(ops.expand_dims(keep, 1 if columns else 2), "bool")
+        loop_inputs = (inputs, keep)
 
     last_output, outputs, final_states = rnn(
         loop_step,
@@ -122,14 +156,13 @@ def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=
         states,
         go_backwards=layer.go_backwards,
         unroll=layer.unroll,
-        input_length=columns.shape[0],
+        input_length=inputs.shape[0],
         time_major=True,
         return_all_outputs=layer.return_sequences,
     )
-    final_states = [ops.transpose(state) for state in final_states]
+    final_states = [orient(state) for state in final_states]
     if not emit:
         return final_states[0], outputs, final_states
-    last_output = ops.transpose(last_output)
     if layer.return_sequences:
-        outputs = ops.transpose(outputs, (2, 0, 1))
-    return last_output, outputs, final_states
+        outputs = ops.transpose(outputs, (2, 0, 1) if columns else (1, 0, 2))
+    return orient(last_output), outputs, final_states
