@@ -2,11 +2,11 @@
 
 Every gate pre-activation is `x_t W + b + h_{t-1} U` plus a cell-specific term, so the cells
 share weights, dropout and the fused `(d, gates * units)` kernels and differ only in
-`update_state`, which takes each gate's block of `h_{t-1} U` and of `x_t W + b` and is pure
-elementwise math. The cells' own `call` runs it batch-major, one step at a time, so they work in
-`keras.layers.RNN` and other generic loops; the layers run it in their own loop
-(`_recurrent_loop`, feature-major on TensorFlow), with the bias folded into the kernel and the
-peephole vectors broadcast to the state's shape once per sequence.
+`update_state`, which takes `h_{t-1} U` and `x_t W + b` and is pure elementwise math. The cells'
+own `call` runs it batch-major, one step at a time, so they work in `keras.layers.RNN` and other
+generic loops; the layers run it in their own loop (`_recurrent_loop`, feature-major on
+TensorFlow), with the bias folded into the kernel and the peephole vectors broadcast to the
+state's shape once per sequence.
 """
 
 import keras
@@ -14,7 +14,7 @@ from keras import activations, constraints, initializers, ops, regularizers
 
 from seqlib.layers._checks import check_rate, check_recurrent_call, check_units, require_rank
 from seqlib.layers._keras_internals import DropoutRNNCell
-from seqlib.layers._recurrent_loop import broadcast_to_state, recurrent_loop
+from seqlib.layers._recurrent_loop import broadcast_to_state, recurrent_loop, unit_axis
 
 # Keys of `keras.layers.Layer.get_config` that describe the cell object itself; the RNN layer
 # re-creates its cell, so its own config carries only the hyperparameters.
@@ -26,7 +26,7 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
 
     Subclasses set `gate_count` and `forget_gate_index`, add peephole vectors in `build` with
     `add_peephole` and list them in `peepholes`, and implement
-    `update_state(recurrent, projected, c_tm1, *peepholes) -> (h_t, c_t)`.
+    `update_state(recurrent, projected, c_tm1, *peepholes, axis=-1) -> (h_t, c_t)`.
 
     Dropout follows Gal & Ghahramani: one mask per sequence on `x_t` (rate `dropout`) and one
     on `h_{t-1}` (rate `recurrent_dropout`), shared by all gates.
@@ -149,13 +149,14 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
         """The peephole weights, in the order `update_state` takes them."""
         return ()
 
-    def update_state(self, recurrent, projected, c_tm1, *peepholes):
-        """The gates from each gate's block of `h_{t-1} U` and of `x_t W + b`; returns `(h_t, c_t)`.
+    def update_state(self, recurrent, projected, c_tm1, *peepholes, axis=-1):
+        """The gates from `h_{t-1} U` and `x_t W + b`; returns `(h_t, c_t)`.
 
-        Elementwise only, so any layout works: `(batch, units)` blocks in `call`, `(units, batch)`
-        in the layers' loop on TensorFlow, with `peepholes` (weights, or broadcast to the
-        state's shape) alike. Implementations add the peephole terms to `projected` before
-        adding `recurrent`, which is computed last in the loop (see `_recurrent_loop`).
+        Elementwise only, so any layout works: the gate blocks lie along `axis`, which holds
+        the units (`(batch, units)` tensors in `call`, `(units, batch)` in the layers' loop on
+        TensorFlow), and `peepholes` (weights, or broadcast to the state's shape) match. In the
+        loop `recurrent` is computed last, so terms that do not depend on it are best summed
+        first (see `_recurrent_loop`).
         """
         raise NotImplementedError(f"{type(self).__name__} must implement `update_state`")
 
@@ -171,12 +172,7 @@ class GatedCell(keras.layers.Layer, DropoutRNNCell):
             # `BiasAddGrad`; `z + bias` is a broadcasting `AddV2` with a costlier gradient.
             projected = ops.add(projected, self.bias)
         recurrent = ops.matmul(h_tm1, self.recurrent_kernel)
-        h, c = self.update_state(
-            ops.split(recurrent, self.gate_count, axis=-1),
-            ops.split(projected, self.gate_count, axis=-1),
-            c_tm1,
-            *self.peepholes,
-        )
+        h, c = self.update_state(recurrent, projected, c_tm1, *self.peepholes)
         return h, [h, c]
 
     def get_initial_state(self, batch_size=None):
@@ -231,8 +227,10 @@ class GatedRNN(keras.layers.RNN):
         # be reduced over the batch at every step; this does both once.
         peepholes = [broadcast_to_state(p, initial_state[1]) for p in cell.peepholes]
 
+        axis = unit_axis()
+
         def update(recurrent, projected, states):
-            return list(cell.update_state(recurrent, projected, states[1], *peepholes))
+            return list(cell.update_state(recurrent, projected, states[1], *peepholes, axis=axis))
 
         return recurrent_loop(self, update, sequences, initial_state, mask, training)
 

@@ -59,6 +59,11 @@ def feature_major():
     return keras.backend.backend() == "tensorflow"
 
 
+def unit_axis():
+    """The axis of the loop's per-step tensors that holds the units (and gate blocks)."""
+    return 0 if feature_major() else -1
+
+
 def broadcast_to_state(vector, state):
     """A `(units,)` vector broadcast to the loop's layout of a `(batch, units)` state."""
     batch, units = ops.shape(state)
@@ -76,10 +81,10 @@ def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=
             (or `None`), `dropout`, `recurrent_dropout` and the `DropoutRNNCell` mask cache;
             the layer's `go_backwards`, `unroll`, `zero_output_for_mask` and
             `return_sequences` apply.
-        update: `update(recurrent, projected, states) -> new_states`, the cell's gates.
-            `recurrent` and `projected` list each gate's block of `h_{t-1} U` and of
-            `x_t W + b`, and the first new state is the output `h_t`. Blocks and states are
-            `(units, batch)` where `feature_major()`, else `(batch, units)`.
+        update: `update(recurrent, projected, states) -> new_states`, the cell's gates from
+            `h_{t-1} U` and `x_t W + b`, whose gate blocks lie along `unit_axis()`; the first
+            new state is the output `h_t`. Products and states are `(units, batch)` where
+            `feature_major()`, else `(batch, units)`.
         sequences: `(batch, time, features)` input.
         initial_state: List of `(batch, units)` states.
         mask: Optional `(batch, time)` boolean mask, or a list whose first entry is it.
@@ -93,7 +98,6 @@ def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=
     cell = layer.cell
     if isinstance(mask, (list, tuple)):
         mask = mask[0]
-    gates = cell.kernel.shape[-1] // cell.units
     if training and cell.dropout > 0.0:
         # The cell's per-sequence mask (cached by `RNN.call`), the same at every step.
         sequences = sequences * ops.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
@@ -103,10 +107,9 @@ def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=
         kernel = ops.concatenate([kernel, ops.expand_dims(cell.bias, 0)], axis=0)
 
     columns = feature_major()
-    # `orient` turns a `(rows, width)` matrix into the loop's layout and back; `unit_axis` is the
-    # units axis of per-step tensors and `x_t W` is `product(x_t, W)` in the loop's layout.
+    # `orient` turns a `(rows, width)` matrix into the loop's layout and back, and `x_t W` is
+    # `product(x_t, W)` in the loop's layout.
     orient = ops.transpose if columns else (lambda matrix: matrix)
-    unit_axis = 0 if columns else -1
 
     def product(vector, matrix):
         return ops.matmul(matrix, vector) if columns else ops.matmul(vector, matrix)
@@ -119,13 +122,9 @@ def recurrent_loop(layer, update, sequences, initial_state, mask=None, training=
     # Time-major: (time, features, batch) or (time, batch, features).
     inputs = ops.transpose(sequences, (1, 2, 0) if columns else (1, 0, 2))
 
-    def gate_blocks(vector, matrix):
-        blocks = product(vector, matrix)
-        return ops.split(blocks, gates, axis=unit_axis) if gates > 1 else [blocks]
-
     def cell_step(x, states):
         h_tm1 = states[0] if recurrent_mask is None else states[0] * recurrent_mask
-        return update(gate_blocks(h_tm1, recurrent_kernel), gate_blocks(x, kernel), states)
+        return update(product(h_tm1, recurrent_kernel), product(x, kernel), states)
 
     masked = mask is not None
     # The output is the state `h_t`, except at steps masked under `zero_output_for_mask`.

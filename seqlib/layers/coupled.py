@@ -1,6 +1,7 @@
 """LSTM with coupled input and forget gates, CIFG (Greff et al. 2017)."""
 
 import keras
+from keras import ops
 
 from seqlib.layers._recurrent import GatedCell, GatedRNN
 
@@ -62,16 +63,15 @@ class CoupledLSTMCell(GatedCell):
     def peepholes(self):
         return (self.forget_peephole, self.output_peephole) if self.use_peepholes else ()
 
-    def update_state(self, recurrent, projected, c_tm1, *peepholes):
-        (r_f, r_c, r_o), (x_f, x_c, x_o) = recurrent, projected
+    def update_state(self, recurrent, projected, c_tm1, *peepholes, axis=-1):
+        z_f, z_c, z_o = ops.split(ops.add(projected, recurrent), 3, axis=axis)
         if self.use_peepholes:
             p_f, p_o = peepholes
-            x_f = x_f + p_f * c_tm1
-        f = self.recurrent_activation(r_f + x_f)
+            z_f = z_f + p_f * c_tm1
+        f = self.recurrent_activation(z_f)
         # c_t = f c_{t-1} + (1 - f) g, written as g + f (c_{t-1} - g) to save one product.
-        g = self.activation(r_c + x_c)
+        g = self.activation(z_c)
         c = g + f * (c_tm1 - g)
-        z_o = r_o + x_o
         if self.use_peepholes:
             z_o = z_o + p_o * c
         o = self.recurrent_activation(z_o)

@@ -84,7 +84,7 @@ class IRNN(keras.layers.SimpleRNN):
 
         def update(recurrent, projected, states):
             # `SimpleRNNCell.call`: the activation of `x_t W + b + h_{t-1} U`.
-            return [activation(ops.add(projected[0], recurrent[0]))]
+            return [activation(ops.add(projected, recurrent))]
 
         return recurrent_loop(self, update, sequences, initial_state, mask, training)
 

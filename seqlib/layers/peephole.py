@@ -1,6 +1,7 @@
 """LSTM with peephole connections (Gers & Schmidhuber 2000)."""
 
 import keras
+from keras import ops
 
 from seqlib.layers._recurrent import GatedCell, GatedRNN
 
@@ -58,8 +59,11 @@ class PeepholeLSTMCell(GatedCell):
     def peepholes(self):
         return (self.input_peephole, self.forget_peephole, self.output_peephole)
 
-    def update_state(self, recurrent, projected, c_tm1, p_i, p_f, p_o):
-        (r_i, r_f, r_c, r_o), (x_i, x_f, x_c, x_o) = recurrent, projected
+    def update_state(self, recurrent, projected, c_tm1, p_i, p_f, p_o, axis=-1):
+        # Gate by gate, so that each gate's input and peephole terms are summed before the
+        # recurrent block arrives: one add between it and the activation.
+        r_i, r_f, r_c, r_o = ops.split(recurrent, 4, axis=axis)
+        x_i, x_f, x_c, x_o = ops.split(projected, 4, axis=axis)
         i = self.recurrent_activation(r_i + (x_i + p_i * c_tm1))
         f = self.recurrent_activation(r_f + (x_f + p_f * c_tm1))
         c = f * c_tm1 + i * self.activation(r_c + x_c)
