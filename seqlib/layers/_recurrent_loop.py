@@ -13,13 +13,15 @@ On the TensorFlow CPU backend without XLA (Keras's default there; batch 64, T=10
 u=128), each of these choices measured faster than Keras's own loop:
 
 - Gate blocks are rows of the `(gates * units, batch)` products, so splitting them into gates
-  is free (the blocks share the product's buffer); split along the last axis, each is a copy.
+  costs no copy (the blocks share the product's buffer); split along the last axis, each is a
+  copy.
   `U^T h^T` and its backward product `U dz^T` also run faster than `h U` and `dz U^T`.
 - The bias folded in saves the bias add, and its gradient is one more column of the kernel
   gradient the loop computes anyway, not a sum over the batch at every step.
-- The input and recurrent products stay apart, so each cell adds its input block, bias and
-  peephole terms before the recurrent block arrives: on the step's critical path (the chain
-  through `h_{t-1}`) each gate then needs one add before its activation. In Keras's default
+- The input and recurrent products reach the cell apart, so it can sum its input block, bias
+  and peephole terms before the recurrent block arrives; PeepholeLSTM does, and on the step's
+  critical path (the chain through `h_{t-1}`) each gate then needs one add before its
+  activation. In Keras's default
   mode both CPU threads follow that chain (the idle one spins), so its length, more than the
   number of ops, sets a step's CPU time.
 - With only the last output wanted (`return_sequences=False`), the steps emit an empty tensor
