@@ -226,7 +226,6 @@ class GatedRNN(keras.layers.RNN):
         # A `(units,)` peephole times the state would broadcast at every step, and its gradient
         # be reduced over the batch at every step; this does both once.
         peepholes = [broadcast_to_state(p, initial_state[1]) for p in cell.peepholes]
-
         axis = unit_axis()
 
         def update(recurrent, projected, states):

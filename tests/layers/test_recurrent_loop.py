@@ -77,41 +77,34 @@ def assert_all_close(actual, expected, rtol=1e-5, atol=1e-6):
         np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=rtol, atol=atol)
 
 
-@pytest.mark.parametrize("go_backwards", [False, True])
-@pytest.mark.parametrize("masked", [False, True])
-def test_outputs_and_states_equal_the_generic_loop(make_pair, inputs, mask, masked, go_backwards):
-    layer, generic = make_pair(return_sequences=True, return_state=True, go_backwards=go_backwards)
-    mask = mask if masked else None
-    assert_all_close(layer(inputs, mask=mask), generic(inputs, mask=mask))
-
-
-@pytest.mark.parametrize("masked", [False, True])
-def test_gradients_equal_the_generic_loop(make_pair, inputs, mask, masked, gradients):
-    layer, generic = make_pair(return_sequences=True)
-    arguments = (inputs, None, mask) if masked else (inputs,)
-    ours, theirs = gradients(layer, *arguments), gradients(generic, *arguments)
-    assert all(np.abs(g).sum() > 0 for g in ours)
-    assert_all_close(ours, theirs, rtol=1e-4)
-
-
-# Without a mask and with `return_sequences=False` the layers' steps emit nothing and the last
-# output is read from the final state; with a mask it still comes from the loop's outputs.
+# With `return_sequences=False` and no `zero_output_for_mask` the layers' steps emit nothing
+# and the last output is read from the final state.
 @pytest.mark.parametrize("unroll", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize("masked", [False, True])
-def test_last_output_and_states_equal_the_generic_loop(
-    make_pair, inputs, mask, masked, go_backwards, unroll
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_outputs_and_states_equal_the_generic_loop(
+    make_pair, inputs, mask, return_sequences, masked, go_backwards, unroll
 ):
-    layer, generic = make_pair(return_state=True, go_backwards=go_backwards, unroll=unroll)
+    layer, generic = make_pair(
+        return_sequences=return_sequences,
+        return_state=True,
+        go_backwards=go_backwards,
+        unroll=unroll,
+    )
     mask = mask if masked else None
     ours = layer(inputs, mask=mask)
-    assert np.asarray(ours[0]).shape == (BATCH, UNITS)
+    expected_shape = (BATCH, TIME, UNITS) if return_sequences else (BATCH, UNITS)
+    assert np.asarray(ours[0]).shape == expected_shape
     assert_all_close(ours, generic(inputs, mask=mask))
 
 
 @pytest.mark.parametrize("masked", [False, True])
-def test_last_output_gradients_equal_the_generic_loop(make_pair, inputs, mask, masked, gradients):
-    layer, generic = make_pair()
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_gradients_equal_the_generic_loop(
+    make_pair, inputs, mask, return_sequences, masked, gradients
+):
+    layer, generic = make_pair(return_sequences=return_sequences)
     arguments = (inputs, None, mask) if masked else (inputs,)
     ours, theirs = gradients(layer, *arguments), gradients(generic, *arguments)
     assert all(np.abs(g).sum() > 0 for g in ours)
