@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import cli, grading, release
+from autograder import cli, grading, release, sandbox
 from autograder.assignments import find_assignment
 
 
@@ -32,8 +32,8 @@ def cpu_meter():
     descendants, sandboxed ones included (they are killed, never waited for, so `getrusage`
     misses them): a cgroup v1 `cpuacct` or v2 group holding this process. Falls back to
     `getrusage` (sandboxes not counted) where no cgroup is writable."""
-    for root, usage_file in ((Path("/sys/fs/cgroup/cpuacct"), "cpuacct.usage"),
-                             (Path("/sys/fs/cgroup"), "cpu.stat")):
+    for root, usage_file, version in ((Path("/sys/fs/cgroup/cpuacct"), "cpuacct.usage", 1),
+                                      (Path("/sys/fs/cgroup"), "cpu.stat", 2)):
         group = root / f"benchmark-{os.getpid()}"
         try:
             group.mkdir()
@@ -53,15 +53,8 @@ def cpu_meter():
             yield used
         finally:
             (root / "cgroup.procs").write_text(str(os.getpid()))
-            deadline = time.monotonic() + 10.0
-            while True:  # Killed sandboxes leave the group only once the kernel reaped them.
-                try:
-                    group.rmdir()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
+            # Killed sandboxes leave the group only once the kernel reaped them; `remove` waits.
+            sandbox.Cgroup({"cpu": group}, version).remove(patience_s=10.0)
         return
 
     def rusage() -> float:
