@@ -36,7 +36,17 @@ PeepholeLSTM train step from about 1.1x to about 1.0x of `keras.layers.LSTM`'s
 Hoisting the whole input projection out of the loop, one `(time * batch, d) x (d, gates * units)`
 matmul, is the same math but measured 15-20% slower on TensorFlow:
 the loop then reads, and its backward pass writes, a `gates * units` wide sequence instead of a
-`d` wide one, through TensorFlow's TensorLists.
+`d` wide one, through TensorFlow's TensorLists. Also measured, and no faster in a PeepholeLSTM
+train step in the default mode:
+
+- summing the two products once and then splitting (fewer ops, but a longer critical path);
+- the input and forget gates as one `(2 * units, batch)` block (one sigmoid, but `c_{t-1}` is
+  then concatenated twice per step), or with packed or `(units, 1)` peepholes;
+- the bias unfolded, as one add per step or one per gate (the folded bias makes the kernel
+  gradient's matmul slower, `d + 1` columns, but still costs less);
+- `sigmoid(x)` as `0.5 * tanh(0.5 * x) + 0.5` (a single sigmoid is cheaper in the loop);
+- one recurrent matmul per gate (no split, but four products each way), `einsum` products, two
+  steps per iteration, and a hand-written fused backward pass (`custom_gradient`).
 
 The loop is the one `keras.layers.RNN` runs, so `go_backwards` and `unroll` behave as there.
 A masked step keeps the states and outputs the kept `h`, or zeros with `zero_output_for_mask`;
