@@ -14,16 +14,14 @@ u=128), each of these choices measured faster than Keras's own loop:
 
 - Gate blocks are rows of the `(gates * units, batch)` products, so splitting them into gates
   costs no copy (the blocks share the product's buffer); split along the last axis, each is a
-  copy.
-  `U^T h^T` and its backward product `U dz^T` also run faster than `h U` and `dz U^T`.
+  copy. `U^T h^T` and its backward product `U dz^T` also run faster than `h U` and `dz U^T`.
 - The bias folded in saves the bias add, and its gradient is one more column of the kernel
   gradient the loop computes anyway, not a sum over the batch at every step.
 - The input and recurrent products reach the cell apart, so it can sum its input block, bias
   and peephole terms before the recurrent block arrives; PeepholeLSTM does, and on the step's
   critical path (the chain through `h_{t-1}`) each gate then needs one add before its
-  activation. In Keras's default
-  mode both CPU threads follow that chain (the idle one spins), so its length, more than the
-  number of ops, sets a step's CPU time.
+  activation. In Keras's default mode both CPU threads follow that chain (the idle one spins),
+  so its length, more than the number of ops, sets a step's CPU time.
 - With only the last output wanted (`return_sequences=False`), the steps emit an empty tensor
   and the last output is read from the final state, so the loop stores no output per step and
   back-propagates through none.
@@ -34,10 +32,10 @@ PeepholeLSTM train step from about 1.1x to about 1.0x of `keras.layers.LSTM`'s
 (`x_t [W; b]`), with the same split products, folded bias and empty outputs.
 
 Hoisting the whole input projection out of the loop, one `(time * batch, d) x (d, gates * units)`
-matmul, is the same math but measured 15-20% slower on TensorFlow:
-the loop then reads, and its backward pass writes, a `gates * units` wide sequence instead of a
-`d` wide one, through TensorFlow's TensorLists. Also measured, and no faster in a PeepholeLSTM
-train step in the default mode:
+matmul, is the same math but measured 15-20% slower on TensorFlow: the loop then reads, and
+its backward pass writes, a `gates * units` wide sequence instead of a `d` wide one, through
+TensorFlow's TensorLists. Also measured, and no faster in a PeepholeLSTM train step in the
+default mode:
 
 - summing the two products once and then splitting (fewer ops, but a longer critical path);
 - the input and forget gates as one `(2 * units, batch)` block (one sigmoid, but `c_{t-1}` is
